@@ -1,0 +1,56 @@
+// The weights file: a trained model plus what produced it.
+//
+// Format version 1, all integers and floats little-endian:
+//   offset  size        field
+//   0       8           magic "MNISTLRW"
+//   8       4           u32 format version (1)
+//   12      4           u32 rows           (1 .. 4096)
+//   16      4           u32 cols           (1 .. 4096)
+//   20      4           u32 classes K      (2 .. 65535)
+//   24      4           u32 meta_bytes M   (0 .. 16 MiB)
+//   28      4*P*K       f32 W, class-major: W[k][p] for k in 0..K, p in 0..P (P = rows*cols), i.e.
+//                       class k's picture, rows x cols row-major, is contiguous
+//   ..      4*K         f32 b
+//   ..      M           UTF-8 JSON object: {"class_names": [...], "settings": {...}, "metrics": {...}}
+//   end-4   4           u32 CRC-32 (zlib's crc32) of every preceding byte
+// Loading checks magic, version, sizes, the exact file length (before allocating), the CRC, that
+// every weight is finite and that the JSON parses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mnistlr/model.hpp"
+
+namespace mnistlr {
+
+constexpr std::uint32_t kWeightsVersion = 1;
+constexpr std::uint32_t kMaxSide = 4096;
+constexpr std::uint32_t kMaxClasses = 65535;
+constexpr std::uint32_t kMaxMetaBytes = 16u << 20;
+
+struct ModelInfo {
+    std::vector<std::string> class_names;  // empty: classes are called "0", "1", ...
+    nlohmann::json settings = nlohmann::json::object();  // how it was trained (flags)
+    nlohmann::json metrics = nlohmann::json::object();   // e.g. test_accuracy, test_loss
+};
+
+struct WeightsFile {
+    SoftmaxModel model;
+    ModelInfo info;
+};
+
+// Name of class k: info.class_names[k] when present, else the index.
+std::string class_name(const ModelInfo& info, std::uint32_t k);
+
+std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelInfo& info);
+// `name` appears in error messages.
+WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+void save_weights(const std::string& path, const SoftmaxModel& model, const ModelInfo& info);
+WeightsFile load_weights(const std::string& path);
+
+}  // namespace mnistlr

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# README command 2: set up (packages, Release build, MNIST), then run the whole test suite.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+setup_all
+ctest --test-dir "$MNISTLR_BUILD" --output-on-failure -j"$(nproc)"

@@ -1,0 +1,98 @@
+#include "mnistlr/dataset.hpp"
+
+#include <algorithm>
+
+#include <sys/stat.h>
+
+#include "mnistlr/error.hpp"
+#include "mnistlr/idx.hpp"
+
+namespace mnistlr {
+namespace {
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string find_one(const std::string& dir, const std::string& stem, const std::string& kind,
+                     const std::string& idx) {
+    const std::string bases[] = {stem + "-" + kind + "-" + idx + "-ubyte", stem + "-" + kind + "." + idx + "-ubyte"};
+    for (const auto& base : bases)
+        for (const char* ext : {"", ".gz"}) {
+            const std::string path = dir + "/" + base + ext;
+            if (exists(path)) return path;
+        }
+    throw Error(dir, "no " + bases[0] + "[.gz] (or " + bases[1] +
+                         "[.gz]) found; fetch MNIST with data/fetch.sh or pass --data DIR");
+}
+
+}  // namespace
+
+std::uint32_t Split::label_span() const noexcept {
+    if (count == 0) return 0;
+    const std::uint8_t* p = labels.data();
+    return std::uint32_t{*std::max_element(p, p + count)} + 1;
+}
+
+Split load_split(const std::string& images_path, const std::string& labels_path) {
+    IdxArray images = read_idx(images_path);
+    if (images.dims.size() != 3)
+        throw Error(images_path, "an image file must have 3 dimensions (count x rows x cols), this one has " +
+                                     std::to_string(images.dims.size()));
+    if (images.dims[0] == 0) throw Error(images_path, "the file holds no images");
+    if (images.dims[1] == 0 || images.dims[2] == 0)
+        throw Error(images_path, "images of " + std::to_string(images.dims[1]) + " x " +
+                                     std::to_string(images.dims[2]) + " pixels are empty");
+    IdxArray labels = read_idx(labels_path);
+    if (labels.dims.size() != 1)
+        throw Error(labels_path, "a label file must have 1 dimension, this one has " +
+                                     std::to_string(labels.dims.size()));
+    if (labels.dims[0] != images.dims[0])
+        throw Error(labels_path, "holds " + std::to_string(labels.dims[0]) + " labels but " + images_path +
+                                     " holds " + std::to_string(images.dims[0]) + " images");
+    Split s;
+    s.images_path = images_path;
+    s.labels_path = labels_path;
+    s.count = images.dims[0];
+    s.rows = images.dims[1];
+    s.cols = images.dims[2];
+    s.pixels = std::move(images.payload);
+    s.labels = std::move(labels.payload);
+    return s;
+}
+
+void check_labels(const Split& split, std::uint32_t classes) {
+    const std::uint8_t* p = split.labels.data();
+    for (std::size_t i = 0; i < split.count; ++i)
+        if (p[i] >= classes)
+            throw Error(split.labels_path, "label " + std::to_string(p[i]) + " at index " + std::to_string(i) +
+                                               " is not below the class count " + std::to_string(classes));
+}
+
+SplitFiles find_split_files(const std::string& dir, const std::string& stem) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        throw Error(dir, "data directory does not exist; fetch MNIST with data/fetch.sh or pass --data DIR");
+    if (!S_ISDIR(st.st_mode)) throw Error(dir, "is not a directory (--data takes the directory of the IDX files)");
+    return {find_one(dir, stem, "images", "idx3"), find_one(dir, stem, "labels", "idx1")};
+}
+
+Dataset load_dataset(const std::string& dir) {
+    const SplitFiles tr = find_split_files(dir, "train");
+    const SplitFiles te = find_split_files(dir, "t10k");
+    Dataset d;
+    d.train = load_split(tr.images, tr.labels);
+    d.test = load_split(te.images, te.labels);
+    if (d.test.rows != d.train.rows || d.test.cols != d.train.cols)
+        throw Error(d.test.images_path, "images are " + std::to_string(d.test.rows) + " x " +
+                                            std::to_string(d.test.cols) + " but the training images are " +
+                                            std::to_string(d.train.rows) + " x " + std::to_string(d.train.cols));
+    d.classes = d.train.label_span();
+    if (d.classes < 2)
+        throw Error(d.train.labels_path, "all training labels are 0: at least 2 classes are needed");
+    check_labels(d.test, d.classes);
+    return d;
+}
+
+}  // namespace mnistlr

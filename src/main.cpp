@@ -1,0 +1,36 @@
+// mnistlr: parses the command line and dispatches to a subcommand; all work is in the libraries.
+#include <exception>
+#include <iostream>
+#include <new>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "mnistlr/error.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"mnistlr: softmax regression on MNIST-format data, and pictures of what it learned"};
+    app.set_version_flag("--version", MNISTLR_VERSION);
+    app.require_subcommand(1);
+    mnistlr::cli::Runner runner;
+    mnistlr::cli::setup_train(app, runner);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);  // prints help, version or the parse error
+        return rc == 0 ? 0 : 2;
+    }
+    try {
+        return runner ? runner() : 2;
+    } catch (const mnistlr::Error& e) {
+        std::cerr << "mnistlr: error: " << e.what() << '\n';
+        return e.exit_code();
+    } catch (const std::bad_alloc&) {
+        std::cerr << "mnistlr: error: out of memory\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "mnistlr: internal error: " << e.what() << '\n';
+        return 1;
+    }
+}
