@@ -1,0 +1,160 @@
+#include <zlib.h>
+
+#include <gtest/gtest.h>
+
+#include "mnistlr/error.hpp"
+#include "mnistlr/idx.hpp"
+#include "test_util.hpp"
+
+using mnistlr::Bytes;
+using mnistlr::parse_idx;
+using testutil::make_idx;
+
+namespace {
+
+std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& raw) {
+    z_stream zs{};
+    EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    std::vector<std::uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 64);
+    zs.next_in = const_cast<Bytef*>(raw.data());
+    zs.avail_in = static_cast<uInt>(raw.size());
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+// The message of the Error thrown by parsing `bytes`, or "" when it parses.
+std::string error_of(const std::vector<std::uint8_t>& bytes) {
+    try {
+        parse_idx(Bytes(bytes), "f.idx");
+    } catch (const mnistlr::Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::vector<std::uint8_t> tiny_images() {
+    std::vector<std::uint8_t> px(2 * 3 * 4);
+    for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i * 10);
+    return make_idx({2, 3, 4}, px);
+}
+
+}  // namespace
+
+TEST(Idx, parses_raw_images) {
+    const auto a = parse_idx(Bytes(tiny_images()), "f");
+    ASSERT_EQ(a.dims, (std::vector<std::uint32_t>{2, 3, 4}));
+    ASSERT_EQ(a.payload.size(), 24u);
+    EXPECT_EQ(a.payload.data()[5], 50);
+    EXPECT_EQ(a.count(), 2u);
+}
+
+TEST(Idx, parses_gzip_by_magic_not_name) {
+    const auto raw = tiny_images();
+    const auto a = parse_idx(Bytes(gzip(raw)), "plain-name-without-gz");
+    ASSERT_EQ(a.dims, (std::vector<std::uint32_t>{2, 3, 4}));
+    EXPECT_TRUE(std::equal(a.payload.data(), a.payload.data() + 24, raw.begin() + 16));
+}
+
+TEST(Idx, parses_concatenated_gzip_members) {
+    const auto raw = tiny_images();
+    const std::vector<std::uint8_t> head(raw.begin(), raw.begin() + 10), tail(raw.begin() + 10, raw.end());
+    auto two = gzip(head);
+    const auto second = gzip(tail);
+    two.insert(two.end(), second.begin(), second.end());
+    EXPECT_EQ(parse_idx(Bytes(two), "f").payload.data()[23], 230);
+}
+
+TEST(Idx, rejects_wrong_magic) {
+    auto b = tiny_images();
+    b[0] = 0x50;
+    EXPECT_NE(error_of(b).find("not an IDX file"), std::string::npos) << error_of(b);
+}
+
+TEST(Idx, rejects_other_element_types_by_name) {
+    EXPECT_NE(error_of(make_idx({1}, {0, 0, 0, 0}, 0x0D)).find("float32 (0x0D) is not supported"), std::string::npos);
+    EXPECT_NE(error_of(make_idx({1}, {0, 0, 0, 0}, 0x0C)).find("int32 (0x0C)"), std::string::npos);
+}
+
+TEST(Idx, rejects_zero_dimensions) {
+    EXPECT_NE(error_of({0, 0, 8, 0}).find("declares 0 dimensions"), std::string::npos);
+}
+
+TEST(Idx, rejects_truncated_header) {
+    EXPECT_NE(error_of({0, 0, 8}).find("truncated IDX header (3 bytes"), std::string::npos);
+    auto b = tiny_images();
+    b.resize(10);
+    EXPECT_NE(error_of(b).find("truncated IDX header (10 bytes, expected 16"), std::string::npos) << error_of(b);
+}
+
+TEST(Idx, rejects_truncated_payload) {
+    auto b = tiny_images();
+    b.pop_back();
+    EXPECT_NE(error_of(b).find("truncated IDX payload (expected 24 bytes for 2 x 3 x 4, got 23)"), std::string::npos)
+        << error_of(b);
+}
+
+TEST(Idx, rejects_trailing_bytes) {
+    auto b = tiny_images();
+    b.push_back(1);
+    b.push_back(2);
+    EXPECT_NE(error_of(b).find("2 unexpected bytes after the IDX payload"), std::string::npos) << error_of(b);
+}
+
+TEST(Idx, rejects_size_overflow) {
+    const auto b = make_idx({0xFFFFFFFFu, 0xFFFFFFFFu}, {1, 2, 3});
+    EXPECT_NE(error_of(b).find("4294967295 x 4294967295 are too large"), std::string::npos) << error_of(b);
+}
+
+TEST(Idx, rejects_corrupt_gzip) {
+    auto gz = gzip(tiny_images());
+    for (std::size_t i = 12; i < gz.size() - 8; ++i) gz[i] ^= 0x5A;
+    EXPECT_NE(error_of(gz).find("gzip"), std::string::npos) << error_of(gz);
+}
+
+TEST(Idx, rejects_truncated_gzip) {
+    auto gz = gzip(tiny_images());
+    gz.resize(gz.size() - 12);
+    EXPECT_NE(error_of(gz).find("truncated"), std::string::npos) << error_of(gz);
+}
+
+TEST(Idx, rejects_gzip_longer_than_promised) {
+    auto raw = tiny_images();
+    raw.insert(raw.end(), 1000, 7);  // header promises 24 payload bytes, stream holds 1024
+    EXPECT_NE(error_of(gzip(raw)).find("longer than the IDX header promises"), std::string::npos)
+        << error_of(gzip(raw));
+}
+
+TEST(Idx, refuses_gzip_promising_more_than_it_can_hold_before_allocating) {
+    // A 40-byte gzip file whose header claims 60000 x 28 x 28 images (47 MB): refused up front.
+    const auto gz = gzip(make_idx({60000, 28, 28}, {}));
+    EXPECT_NE(error_of(gz).find("more than a"), std::string::npos) << error_of(gz);
+}
+
+TEST(Idx, rejects_garbage_after_gzip_stream) {
+    auto gz = gzip(tiny_images());
+    gz.push_back(0x00);
+    gz.push_back(0x42);
+    EXPECT_NE(error_of(gz).find("after the end of the gzip stream"), std::string::npos) << error_of(gz);
+}
+
+TEST(Idx, read_idx_names_the_file_and_refuses_non_files) {
+    testutil::TempDir dir;
+    try {
+        mnistlr::read_idx(dir.path());
+        FAIL();
+    } catch (const mnistlr::Error& e) {
+        EXPECT_EQ(std::string(e.what()), dir.path() + ": is a directory, not a file");
+    }
+    testutil::write_file(dir / "empty", {});
+    EXPECT_THROW(mnistlr::read_idx(dir / "empty"), mnistlr::Error);
+    try {
+        mnistlr::read_idx(dir / "missing");
+        FAIL();
+    } catch (const mnistlr::Error& e) {
+        EXPECT_EQ(std::string(e.what()), dir / "missing" + ": No such file or directory");
+    }
+}

@@ -1,0 +1,118 @@
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "mnistlr/error.hpp"
+#include "mnistlr/evaluate.hpp"
+#include "mnistlr/trainer.hpp"
+#include "mnistlr/weights_io.hpp"
+
+// Counts every heap allocation in this test binary, so a test can prove the step loop makes none.
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+// K Gaussian blobs in P = rows*cols pixels: class k is bright (200) on its own block of pixels,
+// plus noise, so the classes are linearly separable.
+mnistlr::Split blobs(std::size_t n, std::uint32_t K, unsigned seed) {
+    const std::uint32_t rows = 4, cols = 5;
+    const std::size_t P = rows * cols;
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> noise(0.0f, 25.0f);
+    std::vector<std::uint8_t> px(n * P), ys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto k = static_cast<std::uint32_t>(i % K);
+        ys[i] = static_cast<std::uint8_t>(k);
+        for (std::size_t p = 0; p < P; ++p) {
+            const float base = (p % K == k) ? 200.0f : 40.0f;
+            px[i * P + p] = static_cast<std::uint8_t>(std::clamp(base + noise(rng), 0.0f, 255.0f));
+        }
+    }
+    mnistlr::Split s;
+    s.images_path = "blobs-images";
+    s.labels_path = "blobs-labels";
+    s.count = n;
+    s.rows = rows;
+    s.cols = cols;
+    s.pixels = mnistlr::Bytes(std::move(px));
+    s.labels = mnistlr::Bytes(std::move(ys));
+    return s;
+}
+
+}  // namespace
+
+TEST(Trainer, separable_blobs_reach_99_percent) {
+    const auto data = blobs(2000, 4, 1);
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 300;
+    const auto r = mnistlr::train(data, 4, cfg);
+    EXPECT_EQ(r.steps_done, 300u);
+    const auto m = mnistlr::evaluate(r.model, data);
+    EXPECT_GE(m.accuracy, 0.99);
+    EXPECT_LT(m.loss, 0.1);
+}
+
+TEST(Trainer, same_seed_identical_bytes_other_seed_differs) {
+    const auto data = blobs(500, 3, 2);
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 50;
+    cfg.batch = 16;
+    const auto a = mnistlr::encode_weights(mnistlr::train(data, 3, cfg).model, {});
+    const auto b = mnistlr::encode_weights(mnistlr::train(data, 3, cfg).model, {});
+    cfg.seed = 1;
+    const auto c = mnistlr::encode_weights(mnistlr::train(data, 3, cfg).model, {});
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+}
+
+TEST(Trainer, step_loop_does_not_allocate) {
+    const auto data = blobs(300, 3, 3);
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 40;  // 40 x 16 = 640 samples: crosses two epoch boundaries
+    cfg.batch = 16;
+    cfg.l2 = 0.01f;
+    std::size_t at_first = 0, at_last = 0;
+    mnistlr::train(data, 3, cfg, [&](const mnistlr::StepInfo& s) {
+        if (s.step == 1) at_first = g_allocations.load();
+        if (s.step == s.steps) at_last = g_allocations.load();
+        return true;
+    });
+    EXPECT_GT(at_first, 0u);
+    EXPECT_EQ(at_last, at_first) << "heap allocations inside the step loop";
+}
+
+TEST(Trainer, callback_can_stop_early) {
+    const auto data = blobs(100, 2, 4);
+    mnistlr::TrainConfig cfg;
+    const auto r = mnistlr::train(data, 2, cfg, [](const mnistlr::StepInfo& s) { return s.step < 7; });
+    EXPECT_EQ(r.steps_done, 7u);
+}
+
+TEST(Trainer, rejects_unusable_config) {
+    const auto data = blobs(10, 2, 5);
+    mnistlr::TrainConfig cfg;
+    cfg.batch = 11;
+    EXPECT_THROW(mnistlr::train(data, 2, cfg), mnistlr::Error);
+    cfg.batch = 4;
+    cfg.lr = -1.0f;
+    EXPECT_THROW(mnistlr::train(data, 2, cfg), mnistlr::Error);
+    cfg.lr = 0.5f;
+    EXPECT_THROW(mnistlr::train(data, 1, cfg), mnistlr::Error);  // label 1 >= 1 class
+}
+
+TEST(Trainer, steps_for_epochs_rounds_up) {
+    EXPECT_EQ(mnistlr::steps_for_epochs(1.0, 60000, 64), 938u);
+    EXPECT_EQ(mnistlr::steps_for_epochs(2.0, 100, 50), 4u);
+}

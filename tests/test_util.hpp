@@ -1,0 +1,119 @@
+// Helpers shared by the tests: temp directories, running the real binary, tiny IDX files.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace testutil {
+
+// A fresh directory under $TMPDIR, removed with everything in it at scope exit.
+class TempDir {
+public:
+    TempDir() {
+        const char* base = std::getenv("TMPDIR");
+        std::string templ = std::string(base && *base ? base : "/tmp") + "/mnistlr-test-XXXXXX";
+        std::vector<char> buf(templ.begin(), templ.end());
+        buf.push_back('\0');
+        if (!::mkdtemp(buf.data())) std::abort();
+        path_ = buf.data();
+    }
+    ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+inline void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+inline std::vector<std::uint8_t> read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+inline bool file_exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// Lists a directory's entries (names), to check that nothing (not even a temp file) was left.
+inline std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> out;
+    FILE* p = ::popen(("ls -A '" + dir + "'").c_str(), "r");
+    char line[4096];
+    while (p && std::fgets(line, sizeof line, p)) {
+        std::string s(line);
+        if (!s.empty() && s.back() == '\n') s.pop_back();
+        out.push_back(s);
+    }
+    if (p) ::pclose(p);
+    return out;
+}
+
+struct RunResult {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// Runs the mnistlr binary with the given arguments (each quoted), capturing stdout, stderr, exit code.
+inline RunResult run_mnistlr(const std::vector<std::string>& args, const std::string& cwd = "") {
+    TempDir io;
+    std::string cmd;
+    if (!cwd.empty()) cmd += "cd " + shell_quote(cwd) + " && ";
+    cmd += shell_quote(MNISTLR_BIN);
+    for (const auto& a : args) cmd += " " + shell_quote(a);
+    cmd += " >" + shell_quote(io / "out") + " 2>" + shell_quote(io / "err") + " </dev/null";
+    RunResult r;
+    const int status = std::system(cmd.c_str());
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const auto o = read_file(io / "out"), e = read_file(io / "err");
+    r.out.assign(o.begin(), o.end());
+    r.err.assign(e.begin(), e.end());
+    return r;
+}
+
+// Builds an IDX byte buffer: magic 00 00 type ndim, big-endian dims, payload.
+inline std::vector<std::uint8_t> make_idx(const std::vector<std::uint32_t>& dims,
+                                          const std::vector<std::uint8_t>& payload, std::uint8_t type = 0x08) {
+    std::vector<std::uint8_t> b = {0, 0, type, static_cast<std::uint8_t>(dims.size())};
+    for (auto d : dims)
+        for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(d >> s));
+    b.insert(b.end(), payload.begin(), payload.end());
+    return b;
+}
+
+// The real MNIST directory, fetched by data/fetch.sh (scripts/test.sh runs it). Tests that need it
+// fail, never skip, when it is missing.
+inline std::string mnist_dir() { return MNISTLR_TEST_DATA; }
+inline ::testing::AssertionResult mnist_present() {
+    if (file_exists(mnist_dir() + "/train-images-idx3-ubyte") && file_exists(mnist_dir() + "/t10k-labels-idx1-ubyte"))
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "MNIST is missing from " << mnist_dir()
+                                         << ": run data/fetch.sh (scripts/test.sh does it)";
+}
+
+}  // namespace testutil
