@@ -1,7 +1,6 @@
 #include "mnistlr/trainer.hpp"
 
 #include <chrono>
-#include <cmath>
 #include <vector>
 
 #include "mnistlr/batcher.hpp"
@@ -20,6 +19,7 @@ TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& c
                                           std::to_string(data.count) + " training images");
     if (!(config.lr > 0.0f) || !std::isfinite(config.lr)) throw Error("--lr must be a positive number");
     if (!(config.l2 >= 0.0f) || !std::isfinite(config.l2)) throw Error("--l2 must be zero or positive");
+    if (data.count > std::size_t{0xFFFFFFFFu}) throw Error(data.images_path, "more than 2^32 images");
     check_labels(data, classes);
 
     TrainResult r;
@@ -36,10 +36,15 @@ TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& c
     Matrix Z(classes, static_cast<Eigen::Index>(B));                       // K x B
     Matrix dW(static_cast<Eigen::Index>(P), classes);                      // P x K
     Vector db(classes);                                                    // K
+    const std::size_t window = std::max<std::size_t>(config.divergence_window, 1);
+    std::vector<double> recent(window, 0.0);  // ring buffer of the last `window` losses
+    double recent_sum = 0.0;
+    const double limit = config.divergence_factor * std::log(static_cast<double>(classes));
 
     const auto t0 = std::chrono::steady_clock::now();
     StepInfo info;
     info.steps = config.steps;
+    info.model = &m;
     for (std::size_t step = 0; step < config.steps; ++step) {
         batcher.next(B, idx.data());
         for (std::size_t j = 0; j < B; ++j) y[j] = data.label(idx[j]);
@@ -54,7 +59,29 @@ TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& c
         r.last_batch_loss = static_cast<float>(loss);
         info.step = step + 1;
         info.batch_loss = r.last_batch_loss;
-        if (on_step && !on_step(info)) break;
+        info.recorded = config.record_every != 0 && info.step % config.record_every == 0;
+        if (info.recorded) {
+            std::size_t correct = 0;
+            compute_logits(m, X, B, Z);
+            info.batch_loss_after =
+                static_cast<float>(softmax_cross_entropy(Z, y.data(), B, &correct) / static_cast<double>(B));
+            info.batch_accuracy_after = static_cast<float>(static_cast<double>(correct) / static_cast<double>(B));
+        }
+
+        if (config.divergence_factor > 0.0) {
+            recent_sum += loss - recent[step % window];
+            recent[step % window] = loss;
+            const double mean = recent_sum / static_cast<double>(window);
+            if (!std::isfinite(loss) || (step + 1 >= window && mean > limit)) {
+                r.diverged = true;
+                r.divergence_loss = std::isfinite(loss) ? mean : loss;
+                break;
+            }
+        }
+        if (on_step && !on_step(info)) {
+            r.stopped_by_callback = true;
+            break;
+        }
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;

@@ -1,4 +1,8 @@
 // The train subcommand: parsing inside the test, and the real binary end to end on real MNIST.
+#include <algorithm>
+#include <csignal>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -92,4 +96,121 @@ TEST(TrainCli, human_summary_and_byte_identical_reruns) {
     args.insert(args.end(), {"-o", d / "c.bin", "--seed", "1"});
     ASSERT_EQ(run_mnistlr(args).code, 0);
     EXPECT_NE(testutil::read_file(d / "a.bin"), testutil::read_file(d / "c.bin"));
+}
+
+TEST(TrainCli, min_accuracy_gate_exits_3_below_and_0_above) {
+    ASSERT_TRUE(testutil::mnist_present());
+    TempDir d;
+    const auto hi = run_mnistlr({"train", "--data", testutil::mnist_dir(), "-o", d / "w.bin", "--min-accuracy", "0.99"});
+    EXPECT_EQ(hi.code, 3) << hi.err;
+    EXPECT_NE(hi.err.find("is below --min-accuracy 0.9900"), std::string::npos) << hi.err;
+    const auto lo = run_mnistlr({"train", "--data", testutil::mnist_dir(), "-o", d / "w.bin", "--min-accuracy", "0.5"});
+    EXPECT_EQ(lo.code, 0) << lo.err;
+}
+
+TEST(TrainCli, curves_do_not_change_training_and_csv_has_one_row_per_record) {
+    ASSERT_TRUE(testutil::mnist_present());
+    TempDir d;
+    const std::vector<std::string> base = {"train", "--data", testutil::mnist_dir(), "--steps", "60", "--quiet"};
+    auto plain = base;
+    plain.insert(plain.end(), {"-o", d / "plain.bin"});
+    ASSERT_EQ(run_mnistlr(plain).code, 0);
+    auto logged = base;
+    logged.insert(logged.end(), {"-o", d / "logged.bin", "--eval-every", "1", "--log", d / "curves.csv"});
+    const auto r = run_mnistlr(logged);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(testutil::read_file(d / "plain.bin"), testutil::read_file(d / "logged.bin"));
+
+    const auto bytes = testutil::read_file(d / "curves.csv");
+    std::istringstream csv(std::string(bytes.begin(), bytes.end()));
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "step,batch_loss,batch_accuracy,test_loss,test_accuracy");
+    std::size_t rows = 0;
+    double last_test_acc = 0;
+    while (std::getline(csv, line)) {
+        ++rows;
+        double v[5];
+        char comma;
+        std::istringstream ls(line);
+        ls >> v[0] >> comma >> v[1] >> comma >> v[2] >> comma >> v[3] >> comma >> v[4];
+        ASSERT_FALSE(ls.fail()) << line;
+        EXPECT_EQ(v[0], double(rows));
+        last_test_acc = v[4];
+    }
+    EXPECT_EQ(rows + 1, 60u / 1 + 1);  // header + steps / N rows
+    EXPECT_GT(last_test_acc, 0.8);
+
+    auto every = base;
+    every.insert(every.end(), {"-o", d / "e.bin", "--eval-every", "20", "--eval-train", "--log", d / "c2.csv"});
+    ASSERT_EQ(run_mnistlr(every).code, 0);
+    const auto c2 = testutil::read_file(d / "c2.csv");
+    EXPECT_EQ(std::count(c2.begin(), c2.end(), '\n'), 60 / 20 + 1);
+    EXPECT_NE(std::string(c2.begin(), c2.end()).find(",train_loss,train_accuracy\n"), std::string::npos);
+}
+
+TEST(TrainCli, divergence_exits_4_and_writes_nothing) {
+    ASSERT_TRUE(testutil::mnist_present());
+    TempDir d;
+    const auto r = run_mnistlr({"train", "--data", testutil::mnist_dir(), "--lr", "1000", "-o", d / "w.bin"});
+    EXPECT_EQ(r.code, 4) << r.err;
+    EXPECT_NE(r.err.find("training diverged at step"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--lr 100"), std::string::npos) << r.err;
+    EXPECT_TRUE(testutil::list_dir(d.path()).empty());
+    const auto k = run_mnistlr({"train", "--data", testutil::mnist_dir(), "--lr", "1000", "-o", d / "w.bin",
+                                "--keep-diverged"});
+    EXPECT_EQ(k.code, 4);
+    EXPECT_EQ(testutil::list_dir(d.path()), std::vector<std::string>{"w.bin"});
+    for (const char* lr : {"0.5", "5"}) {
+        const auto ok = run_mnistlr({"train", "--data", testutil::mnist_dir(), "--lr", lr, "-o", d / "ok.bin"});
+        EXPECT_EQ(ok.code, 0) << "lr " << lr << ": " << ok.err;
+    }
+}
+
+namespace {
+
+// Starts mnistlr with stdout/stderr to files, lets it run `ms`, sends SIGINT, returns the exit code.
+int interrupt_after(const std::vector<std::string>& args, int ms, const std::string& err_file) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        std::vector<char*> argv;
+        std::string bin = MNISTLR_BIN;
+        argv.push_back(bin.data());
+        std::vector<std::string> copy = args;
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        FILE* e = std::freopen(err_file.c_str(), "w", stderr);
+        (void)e;
+        ::execv(MNISTLR_BIN, argv.data());
+        ::_exit(127);
+    }
+    ::usleep(static_cast<useconds_t>(ms) * 1000);
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST(TrainCli, sigint_exits_130_and_leaves_no_partial_file) {
+    ASSERT_TRUE(testutil::mnist_present());
+    TempDir d;
+    testutil::write_file(d / "w.bin", {1, 2, 3});  // an existing file must survive untouched
+    const int code = interrupt_after({"train", "--data", testutil::mnist_dir(), "--steps", "100000000", "-o",
+                                      d / "w.bin"},
+                                     1500, d / "err");
+    EXPECT_EQ(code, 130);
+    const auto err = testutil::read_file(d / "err");
+    EXPECT_NE(std::string(err.begin(), err.end()).find("interrupted after step"), std::string::npos);
+    EXPECT_EQ(testutil::read_file(d / "w.bin"), (std::vector<std::uint8_t>{1, 2, 3}));
+    EXPECT_EQ(testutil::list_dir(d.path()), (std::vector<std::string>{"err", "w.bin"}));
+
+    const int saved = interrupt_after({"train", "--data", testutil::mnist_dir(), "--steps", "100000000", "-o",
+                                       d / "s.bin", "--save-on-interrupt"},
+                                      1500, d / "err2");
+    EXPECT_EQ(saved, 130);
+    const auto wf = mnistlr::load_weights(d / "s.bin");
+    EXPECT_TRUE(wf.info.settings.at("interrupted").get<bool>());
+    EXPECT_GT(wf.info.settings.at("steps").get<int>(), 0);
 }

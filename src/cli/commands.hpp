@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,11 +25,60 @@ struct TrainOptions {
     std::string output = "weights.bin";
     bool quiet = false;
     bool json = false;
+    double min_accuracy = -1.0;  // < 0: no gate
+    std::size_t eval_every = 0;  // 0: no learning curves
+    std::string log;             // CSV of the curves (with eval_every)
+    bool eval_train = false;     // curves also on the full training set
+    bool keep_diverged = false;
+    bool save_on_interrupt = false;
 };
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner);
 int run_train(const TrainOptions& opt);
 
 // $MNISTLR_DATA, else data/mnist, else <source tree>/data/mnist when that exists.
 std::string default_data_dir();
+
+struct PlotWeightsOptions {
+    std::string weights;           // weights file to draw
+    std::string output;            // PNG to write
+    std::string cmap = "rdbu";     // rdbu | gray | viridis
+    std::string range = "shared";  // shared | per-class
+    double clip = 100.0;           // symmetric percentile clip; 100: none
+    int scale = 8;                 // nearest-neighbour upscale per weight
+    int cols = 0;                  // grid columns; 0: automatic
+    int only_class = -1;           // >= 0: draw this class only
+    bool no_colorbar = false;
+};
+std::shared_ptr<PlotWeightsOptions> setup_plot_weights(CLI::App& app, Runner& runner);
+int run_plot_weights(const PlotWeightsOptions& opt);
+
+struct EvalOptions {
+    std::string weights;         // weights file or directory with W.npy + b.npy
+    std::string data;            // empty: default_data_dir()
+    std::string split = "test";  // test | train
+    bool json = false;
+    double min_accuracy = -1.0;  // < 0: no gate
+};
+std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner);
+int run_eval(const EvalOptions& opt);
+
+struct PredictOptions {
+    std::string weights;               // weights file or directory with W.npy + b.npy
+    std::vector<std::string> images;   // PNG/JPEG/... files
+    std::string idx;                   // IDX image file (instead of images)
+    std::vector<std::size_t> indices;  // images of `idx` to classify
+    std::size_t k = 3;
+    bool json = false;
+    bool show = false;  // print the model's input as text art
+};
+std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner);
+int run_predict(const PredictOptions& opt);
+
+struct ExportOptions {
+    std::string weights;  // weights file or directory with W.npy + b.npy
+    std::string npy_dir;  // where W.npy and b.npy go
+};
+std::shared_ptr<ExportOptions> setup_export(CLI::App& app, Runner& runner);
+int run_export(const ExportOptions& opt);
 
 }  // namespace mnistlr::cli

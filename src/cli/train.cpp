@@ -1,9 +1,15 @@
 // mnistlr train: load a data set, fit softmax regression by minibatch SGD, save the weights,
-// report test loss and accuracy.
+// report test loss and accuracy. Optional: learning curves (--eval-every, --log), a CI gate
+// (--min-accuracy), a divergence guard (exit 4) and Ctrl-C handling (exit 130).
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
 
 #include <sys/stat.h>
 
@@ -27,6 +33,48 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 bool is_dir(const std::string& p) {
     struct stat st {};
     return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_sigint(int) { g_interrupted = 1; }
+
+// Catches SIGINT for its lifetime so training can stop cleanly at the next step.
+class SigintGuard {
+public:
+    SigintGuard() {
+        g_interrupted = 0;
+        struct sigaction sa {};
+        sa.sa_handler = on_sigint;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGINT, &sa, &old_);
+    }
+    ~SigintGuard() { ::sigaction(SIGINT, &old_, nullptr); }
+    SigintGuard(const SigintGuard&) = delete;
+    SigintGuard& operator=(const SigintGuard&) = delete;
+
+private:
+    struct sigaction old_ {};
+};
+
+// One row of the learning curves.
+struct CurveRow {
+    std::size_t step;
+    float batch_loss, batch_accuracy;
+    double test_loss, test_accuracy;
+    double train_loss, train_accuracy;  // only with --eval-train
+};
+
+std::string curves_csv(const std::vector<CurveRow>& rows, bool with_train) {
+    std::ostringstream o;
+    o << "step,batch_loss,batch_accuracy,test_loss,test_accuracy" << (with_train ? ",train_loss,train_accuracy" : "")
+      << '\n';
+    o.precision(6);
+    for (const auto& r : rows) {
+        o << r.step << ',' << r.batch_loss << ',' << r.batch_accuracy << ',' << r.test_loss << ',' << r.test_accuracy;
+        if (with_train) o << ',' << r.train_loss << ',' << r.train_accuracy;
+        o << '\n';
+    }
+    return o.str();
 }
 
 }  // namespace
@@ -54,7 +102,7 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
         ->check(CLI::PositiveNumber)
         ->excludes(steps);
     sub->add_option("--batch", opt->batch, "Minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
-    sub->add_option("--seed", opt->seed, "Seed of the batch shuffling (same seed: identical weights)")
+    sub->add_option("--seed", opt->seed, "Seed of the batch shuffling, 0 to 4294967295 (same seed: identical weights)")
         ->capture_default_str();
     sub->add_option("--l2", opt->l2, "L2 penalty on W: loss += l2/2 * |W|^2")
         ->capture_default_str()
@@ -62,6 +110,18 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     sub->add_option("-o,--output", opt->output, "Where to write the weights file")->capture_default_str();
     sub->add_flag("-q,--quiet", opt->quiet, "No progress line and no summary (errors still go to stderr)");
     sub->add_flag("--json", opt->json, "Print one JSON object with settings and results instead of the summary");
+    sub->add_option("--min-accuracy", opt->min_accuracy,
+                    "CI gate: exit 3 when the test accuracy is below this (0 to 1)")
+        ->check(CLI::Range(0.0, 1.0));
+    auto* every = sub->add_option("--eval-every", opt->eval_every,
+                                  "Every N steps record the minibatch's and the full test set's loss and accuracy")
+                      ->check(CLI::PositiveNumber);
+    sub->add_option("--log", opt->log, "CSV file for the curves recorded by --eval-every")->needs(every);
+    sub->add_flag("--eval-train", opt->eval_train, "With --eval-every, also evaluate the full training set")
+        ->needs(every);
+    sub->add_flag("--keep-diverged", opt->keep_diverged, "Write the weights even when training diverges (exit 4)");
+    sub->add_flag("--save-on-interrupt", opt->save_on_interrupt,
+                  "On Ctrl-C, save the weights reached so far (still exits 130)");
     sub->callback([opt, &runner] { runner = [opt] { return run_train(*opt); }; });
     return opt;
 }
@@ -69,8 +129,10 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
 int run_train(const TrainOptions& opt) {
     const auto t_start = Clock::now();
     const std::string data_dir = opt.data.empty() ? default_data_dir() : opt.data;
-    // Claim the output first: an unwritable destination fails before any work.
+    // Claim the outputs first: an unwritable destination fails before any work.
     AtomicFile out(opt.output);
+    std::optional<AtomicFile> log;
+    if (!opt.log.empty()) log.emplace(opt.log);
 
     const Dataset ds = load_dataset(data_dir);
     const double load_s = since(t_start);
@@ -81,16 +143,64 @@ int run_train(const TrainOptions& opt) {
     cfg.seed = opt.seed;
     cfg.l2 = opt.l2;
     cfg.steps = opt.epochs > 0 ? steps_for_epochs(opt.epochs, ds.train.count, opt.batch) : opt.steps;
+    cfg.record_every = opt.eval_every;
+
+    // Learning curves: buffers and rows reserved up front; evaluation only reads the model, so the
+    // weights are the same with and without it.
+    std::vector<CurveRow> curves;
+    std::unique_ptr<Evaluator> evaluator;
+    if (opt.eval_every) {
+        curves.reserve(cfg.steps / opt.eval_every + 1);
+        evaluator = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes);
+    }
 
     ProgressLine progress(!opt.quiet && !opt.json);
+    SigintGuard sigint;
     const TrainResult tr = train(ds.train, ds.classes, cfg, [&](const StepInfo& s) {
+        if (s.recorded) {
+            const Metrics te = evaluator->run(*s.model, ds.test);
+            CurveRow row{s.step, s.batch_loss_after, s.batch_accuracy_after, te.loss, te.accuracy, 0.0, 0.0};
+            if (opt.eval_train) {
+                const Metrics trm = evaluator->run(*s.model, ds.train);
+                row.train_loss = trm.loss;
+                row.train_accuracy = trm.accuracy;
+            }
+            curves.push_back(row);
+        }
         progress.update(s.step, s.steps, s.batch_loss);
-        return true;
+        return g_interrupted == 0;
     });
     progress.finish();
 
+    if (tr.stopped_by_callback && g_interrupted) {
+        std::fprintf(stderr, "mnistlr: interrupted after step %zu of %zu", tr.steps_done, cfg.steps);
+        if (opt.save_on_interrupt) {
+            ModelInfo info;
+            info.settings = {{"lr", cfg.lr}, {"batch", cfg.batch}, {"steps", tr.steps_done}, {"seed", cfg.seed},
+                             {"l2", cfg.l2}, {"interrupted", true}};
+            const auto bytes = encode_weights(tr.model, info);
+            out.write(bytes.data(), bytes.size());
+            out.commit();
+            std::fprintf(stderr, "; weights so far -> %s\n", opt.output.c_str());
+        } else {
+            std::fprintf(stderr, "; nothing written\n");
+        }
+        return static_cast<int>(ExitCode::interrupted);
+    }
+    if (tr.diverged) {
+        std::fprintf(stderr,
+                     "mnistlr: error: training diverged at step %zu (%s %.4g; the untrained model's is %.3f); try a smaller learning rate, e.g. --lr %g%s\n",
+                     tr.steps_done,
+                     std::isfinite(tr.divergence_loss) ? "mean minibatch loss of the last steps" : "minibatch loss",
+                     tr.divergence_loss, std::log(static_cast<double>(ds.classes)),
+                     static_cast<double>(cfg.lr) / 10.0,
+                     opt.keep_diverged ? "" : "; no weights written (--keep-diverged writes them)");
+        if (!opt.keep_diverged) return static_cast<int>(ExitCode::diverged);
+    }
+
     const auto t_eval = Clock::now();
-    const Metrics test = evaluate(tr.model, ds.test);
+    Evaluator final_eval(ds.train.pixels_per_image(), ds.classes);
+    const Metrics test = final_eval.run(tr.model, ds.test);
     const double eval_s = since(t_eval);
 
     ModelInfo info;
@@ -100,6 +210,12 @@ int run_train(const TrainOptions& opt) {
     const auto bytes = encode_weights(tr.model, info);
     out.write(bytes.data(), bytes.size());
     out.commit();
+    if (log) {
+        const std::string csv = curves_csv(curves, opt.eval_train);
+        log->write(csv.data(), csv.size());
+        log->commit();
+    }
+    if (tr.diverged) return static_cast<int>(ExitCode::diverged);  // --keep-diverged: written, still exit 4
 
     if (opt.json) {
         nlohmann::json j = {
@@ -114,12 +230,20 @@ int run_train(const TrainOptions& opt) {
             {"final_batch_loss", tr.last_batch_loss},
             {"seconds", {{"load", load_s}, {"train", tr.seconds}, {"eval", eval_s}, {"total", since(t_start)}}},
             {"output", opt.output}};
+        if (log) j["log"] = opt.log;
         std::cout << j.dump() << '\n';
     } else if (!opt.quiet) {
-        std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %llu; trained in %.3f s)"
+        std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %u; trained in %.3f s)"
                     "  weights -> %s\n",
-                    test.accuracy, test.loss, tr.steps_done, static_cast<double>(cfg.lr), cfg.batch,
-                    static_cast<unsigned long long>(cfg.seed), tr.seconds, opt.output.c_str());
+                    test.accuracy, test.loss, tr.steps_done, static_cast<double>(cfg.lr), cfg.batch, cfg.seed,
+                    tr.seconds, opt.output.c_str());
+        if (log) std::printf("learning curves (%zu rows) -> %s\n", curves.size(), opt.log.c_str());
+    }
+    std::fflush(stdout);
+    if (opt.min_accuracy >= 0.0 && test.accuracy < opt.min_accuracy) {
+        std::fprintf(stderr, "mnistlr: test accuracy %.4f is below --min-accuracy %.4f\n", test.accuracy,
+                     opt.min_accuracy);
+        return static_cast<int>(ExitCode::below_gate);
     }
     return 0;
 }
