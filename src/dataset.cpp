@@ -15,16 +15,15 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
+// The path of <stem>-<kind>-<idx>-ubyte in one of its spellings, or "".
 std::string find_one(const std::string& dir, const std::string& stem, const std::string& kind,
                      const std::string& idx) {
-    const std::string bases[] = {stem + "-" + kind + "-" + idx + "-ubyte", stem + "-" + kind + "." + idx + "-ubyte"};
-    for (const auto& base : bases)
+    for (const auto& base : {stem + "-" + kind + "-" + idx + "-ubyte", stem + "-" + kind + "." + idx + "-ubyte"})
         for (const char* ext : {"", ".gz"}) {
             const std::string path = dir + "/" + base + ext;
             if (exists(path)) return path;
         }
-    throw Error(dir, "no " + bases[0] + "[.gz] (or " + bases[1] +
-                         "[.gz]) found; fetch MNIST with data/fetch.sh or pass --data DIR");
+    return "";
 }
 
 }  // namespace
@@ -71,11 +70,21 @@ void check_labels(const Split& split, std::uint32_t classes) {
 }
 
 SplitFiles find_split_files(const std::string& dir, const std::string& stem) {
+    return find_split_files(dir, std::vector<std::string>{stem});
+}
+
+SplitFiles find_split_files(const std::string& dir, const std::vector<std::string>& stems) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0)
         throw Error(dir, "data directory does not exist; fetch MNIST with data/fetch.sh or pass --data DIR");
     if (!S_ISDIR(st.st_mode)) throw Error(dir, "is not a directory (--data takes the directory of the IDX files)");
-    return {find_one(dir, stem, "images", "idx3"), find_one(dir, stem, "labels", "idx1")};
+    for (const auto& stem : stems) {
+        SplitFiles f{find_one(dir, stem, "images", "idx3"), find_one(dir, stem, "labels", "idx1")};
+        if (!f.images.empty() && !f.labels.empty()) return f;
+    }
+    const std::string& s = stems.front();
+    throw Error(dir, "no " + s + "-images-idx3-ubyte[.gz] and " + s + "-labels-idx1-ubyte[.gz] (or the " + s +
+                         "-images.idx3-ubyte spelling) found; fetch MNIST with data/fetch.sh or pass --data DIR");
 }
 
 Dataset load_dataset(const std::string& dir) {

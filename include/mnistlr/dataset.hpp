@@ -42,10 +42,11 @@ struct SplitFiles {
     std::string labels;
 };
 
-// Finds the standard files of a split in a directory. `stem` is "train" or "t10k"; accepted
+// Finds the standard files of a split in a directory. `stem` is e.g. "train" or "t10k"; accepted
 // spellings: <stem>-images-idx3-ubyte and <stem>-images.idx3-ubyte, each optionally with .gz
-// (likewise for labels).
+// (likewise for labels). With several stems, the first that has both files wins.
 SplitFiles find_split_files(const std::string& dir, const std::string& stem);
+SplitFiles find_split_files(const std::string& dir, const std::vector<std::string>& stems);
 
 struct Dataset {
     Split train;

@@ -31,12 +31,17 @@ struct TrainOptions {
     bool eval_train = false;     // curves also on the full training set
     bool keep_diverged = false;
     bool save_on_interrupt = false;
+    std::string dataset = "auto";    // catalog.hpp: mnist, fashion, kmnist, emnist-<split>, generic
+    std::string classes_file;        // one class name per line
+    std::string transpose = "auto";  // auto | on | off
 };
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner);
 int run_train(const TrainOptions& opt);
 
 // $MNISTLR_DATA, else data/mnist, else <source tree>/data/mnist when that exists.
 std::string default_data_dir();
+// The directory holding data/<set> directories: data when it exists here, else <source tree>/data.
+std::string default_data_root();
 
 struct PlotWeightsOptions {
     std::string weights;           // weights file to draw

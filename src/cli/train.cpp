@@ -17,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "mnistlr/catalog.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/evaluate.hpp"
@@ -88,12 +89,29 @@ std::string default_data_dir() {
     return local;
 }
 
+std::string default_data_root() {
+#ifdef MNISTLR_SOURCE_DIR
+    if (!is_dir("data") && is_dir(MNISTLR_SOURCE_DIR "/data")) return MNISTLR_SOURCE_DIR "/data";
+#endif
+    return "data";
+}
+
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<TrainOptions>();
     auto* sub = app.add_subcommand("train", "Train softmax regression by minibatch SGD and save the weights");
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
-                    "[default: $MNISTLR_DATA or data/mnist]");
+                    "[default: data/<dataset>; for auto $MNISTLR_DATA or data/mnist]");
+    sub->add_option("--dataset", opt->dataset,
+                    "Which data set: names the classes, picks data/<name>, handles EMNIST's transposed images "
+                    "and 1-based letters")
+        ->capture_default_str()
+        ->check(CLI::IsMember(dataset_kind_names()));
+    sub->add_option("--classes", opt->classes_file, "File of class names, one per line (overrides the data set's)")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--transpose", opt->transpose, "Transpose images on loading (auto: on for EMNIST)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "on", "off"}));
     sub->add_option("--lr", opt->lr, "Learning rate")->capture_default_str()->check(CLI::PositiveNumber);
     auto* steps = sub->add_option("--steps", opt->steps, "Number of SGD steps")
                       ->capture_default_str()
@@ -128,13 +146,19 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
 
 int run_train(const TrainOptions& opt) {
     const auto t_start = Clock::now();
-    const std::string data_dir = opt.data.empty() ? default_data_dir() : opt.data;
     // Claim the outputs first: an unwritable destination fails before any work.
     AtomicFile out(opt.output);
     std::optional<AtomicFile> log;
     if (!opt.log.empty()) log.emplace(opt.log);
 
-    const Dataset ds = load_dataset(data_dir);
+    DataRequest req;
+    req.dir = opt.data.empty() && opt.dataset == "auto" ? default_data_dir() : opt.data;
+    req.dataset = opt.dataset;
+    req.transpose = opt.transpose == "on" ? Transpose::on : opt.transpose == "off" ? Transpose::off : Transpose::automatic;
+    req.classes_file = opt.classes_file;
+    const LoadedData loaded = load_data(req, default_data_root());
+    const Dataset& ds = loaded.data;
+    const std::string& data_dir = loaded.dir;
     const double load_s = since(t_start);
 
     TrainConfig cfg;
@@ -176,8 +200,10 @@ int run_train(const TrainOptions& opt) {
         std::fprintf(stderr, "mnistlr: interrupted after step %zu of %zu", tr.steps_done, cfg.steps);
         if (opt.save_on_interrupt) {
             ModelInfo info;
+            info.class_names = loaded.class_names;
             info.settings = {{"lr", cfg.lr}, {"batch", cfg.batch}, {"steps", tr.steps_done}, {"seed", cfg.seed},
-                             {"l2", cfg.l2}, {"interrupted", true}};
+                             {"l2", cfg.l2}, {"dataset", loaded.kind->name}, {"transposed", loaded.transposed},
+                             {"interrupted", true}};
             const auto bytes = encode_weights(tr.model, info);
             out.write(bytes.data(), bytes.size());
             out.commit();
@@ -204,8 +230,15 @@ int run_train(const TrainOptions& opt) {
     const double eval_s = since(t_eval);
 
     ModelInfo info;
-    info.settings = {{"lr", cfg.lr},     {"batch", cfg.batch}, {"steps", tr.steps_done},
-                     {"seed", cfg.seed}, {"l2", cfg.l2},       {"train_count", ds.train.count}};
+    info.class_names = loaded.class_names;
+    info.settings = {{"lr", cfg.lr},
+                     {"batch", cfg.batch},
+                     {"steps", tr.steps_done},
+                     {"seed", cfg.seed},
+                     {"l2", cfg.l2},
+                     {"dataset", loaded.kind->name},
+                     {"transposed", loaded.transposed},
+                     {"train_count", ds.train.count}};
     info.metrics = {{"test_accuracy", test.accuracy}, {"test_loss", test.loss}, {"test_count", test.count}};
     const auto bytes = encode_weights(tr.model, info);
     out.write(bytes.data(), bytes.size());

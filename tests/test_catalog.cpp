@@ -1,0 +1,171 @@
+#include <gtest/gtest.h>
+
+#include "mnistlr/catalog.hpp"
+#include "mnistlr/error.hpp"
+#include "mnistlr/trainer.hpp"
+#include "mnistlr/evaluate.hpp"
+#include "test_util.hpp"
+
+using testutil::make_idx;
+using testutil::TempDir;
+using testutil::write_file;
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const mnistlr::Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// An upright 8 x 6 glyph for class k: a vertical bar in column k % 6 plus a top row (so that a
+// transposition is visible: the bar would become a horizontal line).
+std::vector<std::uint8_t> glyph(std::uint32_t rows, std::uint32_t cols, std::uint32_t k) {
+    std::vector<std::uint8_t> g(std::size_t{rows} * cols, 0);
+    for (std::uint32_t r = 0; r < rows; ++r) g[r * cols + (k % cols)] = 255;
+    for (std::uint32_t c = 0; c < cols; ++c) g[c] = 128;
+    if (k >= cols) g[(rows - 1) * cols + (k / cols) % cols] = 200;  // disambiguate classes beyond cols
+    return g;
+}
+
+// Writes an EMNIST-letters-like split: images stored transposed (cols x rows on disk), labels 1..26.
+void write_emnist_letters(const TempDir& d, const std::string& part, std::uint32_t n) {
+    const std::uint32_t rows = 8, cols = 6;
+    std::vector<std::uint8_t> px, ys;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const std::uint32_t k = i % 26;
+        const auto g = glyph(rows, cols, k);
+        for (std::uint32_t c = 0; c < cols; ++c)  // column-major on disk = transposed
+            for (std::uint32_t r = 0; r < rows; ++r) px.push_back(g[r * cols + c]);
+        ys.push_back(static_cast<std::uint8_t>(k + 1));
+    }
+    write_file(d / ("emnist-letters-" + part + "-images-idx3-ubyte"), make_idx({n, cols, rows}, px));
+    write_file(d / ("emnist-letters-" + part + "-labels-idx1-ubyte"), make_idx({n}, ys));
+}
+
+void write_plain(const TempDir& d, const std::string& stem, std::uint32_t n, std::uint32_t side, std::uint32_t K) {
+    std::vector<std::uint8_t> px, ys;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto g = glyph(side, side, i % K);
+        px.insert(px.end(), g.begin(), g.end());
+        ys.push_back(static_cast<std::uint8_t>(i % K));
+    }
+    write_file(d / (stem + "-images-idx3-ubyte"), make_idx({n, side, side}, px));
+    write_file(d / (stem + "-labels-idx1-ubyte"), make_idx({n}, ys));
+}
+
+}  // namespace
+
+TEST(Catalog, known_kinds_and_class_names) {
+    EXPECT_EQ(mnistlr::find_dataset_kind("fashion")->class_names.at(9), "Ankle boot");
+    EXPECT_EQ(mnistlr::find_dataset_kind("kmnist")->class_names.at(3), "tsu");
+    EXPECT_EQ(mnistlr::find_dataset_kind("emnist-balanced")->class_names.size(), 47u);
+    EXPECT_EQ(mnistlr::find_dataset_kind("emnist-byclass")->class_names.size(), 62u);
+    EXPECT_EQ(mnistlr::find_dataset_kind("emnist-letters")->class_names.front(), "A");
+    EXPECT_EQ(mnistlr::find_dataset_kind("nope"), nullptr);
+    EXPECT_EQ(error_of([] { mnistlr::load_data({"/tmp", "nope", mnistlr::Transpose::automatic, ""}, "data"); })
+                  .find("unknown data set 'nope' (known: auto, mnist, fashion"),
+              0u);
+}
+
+TEST(Catalog, emnist_letters_upright_and_zero_based_with_26_named_classes) {
+    TempDir d;
+    write_emnist_letters(d, "train", 26 * 20);
+    write_emnist_letters(d, "test", 26 * 2);
+    mnistlr::DataRequest req{d.path(), "emnist-letters", mnistlr::Transpose::automatic, ""};
+    const auto loaded = mnistlr::load_data(req, "unused");
+    EXPECT_TRUE(loaded.transposed);
+    EXPECT_EQ(loaded.data.classes, 26u);  // no phantom class 0
+    EXPECT_EQ(loaded.class_names.front(), "A");
+    EXPECT_EQ(loaded.class_names.back(), "Z");
+    const auto& tr = loaded.data.train;
+    EXPECT_EQ(tr.rows, 8u);
+    EXPECT_EQ(tr.cols, 6u);
+    EXPECT_EQ(tr.label(0), 0);
+    EXPECT_EQ(tr.label(25), 25);
+    // Image 3 (class D) is upright again: identical to the glyph as drawn.
+    const auto g = glyph(8, 6, 3);
+    EXPECT_TRUE(std::equal(g.begin(), g.end(), tr.image(3)));
+
+    // Without transposition the same files come out sideways.
+    req.transpose = mnistlr::Transpose::off;
+    const auto raw = mnistlr::load_data(req, "unused");
+    EXPECT_FALSE(raw.transposed);
+    EXPECT_EQ(raw.data.train.rows, 6u);
+    EXPECT_FALSE(std::equal(g.begin(), g.end(), raw.data.train.image(3)));
+
+    // And a model trained on the upright set learns the upright glyph: class D's weights peak in
+    // column 3 (its vertical bar).
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 3000;
+    cfg.batch = 26;
+    const auto r = mnistlr::train(loaded.data.train, loaded.data.classes, cfg);
+    EXPECT_GE(mnistlr::evaluate(r.model, loaded.data.test).accuracy, 0.99);
+    Eigen::Index best = 0;
+    r.model.W.col(3).maxCoeff(&best);
+    EXPECT_EQ(best % 6, 3) << "pixel " << best;
+}
+
+TEST(Catalog, letters_label_zero_is_refused_with_its_index) {
+    TempDir d;
+    write_emnist_letters(d, "train", 30);
+    write_emnist_letters(d, "test", 30);
+    write_file(d / "emnist-letters-test-labels-idx1-ubyte", make_idx({30}, std::vector<std::uint8_t>(30, 0)));
+    EXPECT_NE(error_of([&] {
+                  mnistlr::load_data({d.path(), "emnist-letters", mnistlr::Transpose::automatic, ""}, "x");
+              }).find("label 0 at index 0 is below the first label 1"),
+              std::string::npos);
+}
+
+TEST(Catalog, generic_32x32_set_trains_with_class_count_from_labels) {
+    TempDir d;
+    write_plain(d, "train", 300, 32, 5);
+    write_plain(d, "t10k", 50, 32, 5);
+    const auto loaded = mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, ""}, "x");
+    EXPECT_EQ(loaded.kind->name, "generic");
+    EXPECT_TRUE(loaded.class_names.empty());
+    EXPECT_EQ(loaded.data.classes, 5u);
+    EXPECT_EQ(loaded.data.train.rows, 32u);
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 200;
+    cfg.batch = 20;
+    const auto r = mnistlr::train(loaded.data.train, loaded.data.classes, cfg);
+    EXPECT_EQ(r.model.pixels(), 1024u);
+    EXPECT_GE(mnistlr::evaluate(r.model, loaded.data.test).accuracy, 0.99);
+}
+
+TEST(Catalog, classes_file_names_and_validation) {
+    TempDir d;
+    write_plain(d, "train", 40, 6, 4);
+    write_plain(d, "t10k", 8, 6, 4);
+    const std::string names = "cat\r\ndog\nbird\nGrüße\n";
+    write_file(d / "names.txt", std::vector<std::uint8_t>(names.begin(), names.end()));
+    const auto loaded = mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, d / "names.txt"}, "x");
+    EXPECT_EQ(loaded.class_names, (std::vector<std::string>{"cat", "dog", "bird", "Grüße"}));
+    const std::string three = "a\nb\nc\n";
+    write_file(d / "three.txt", std::vector<std::uint8_t>(three.begin(), three.end()));
+    EXPECT_NE(error_of([&] {
+                  mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, d / "three.txt"}, "x");
+              }).find("3 class names for labels up to 3"),
+              std::string::npos);
+    write_file(d / "bad.txt", {'a', '\n', 0xFF, 0xFE, '\n'});
+    EXPECT_NE(error_of([&] { mnistlr::read_class_names(d / "bad.txt"); }).find("line 2 is not valid UTF-8"),
+              std::string::npos);
+    write_file(d / "bin.txt", {'a', '\n', 0x01, '\n'});
+    EXPECT_NE(error_of([&] { mnistlr::read_class_names(d / "bin.txt"); }).find("control character"),
+              std::string::npos);
+    write_file(d / "blank.txt", {'a', '\n', '\n', 'b'});
+    EXPECT_NE(error_of([&] { mnistlr::read_class_names(d / "blank.txt"); }).find("line 2 is empty"),
+              std::string::npos);
+}
+
+TEST(Catalog, auto_recognises_real_mnist) {
+    ASSERT_TRUE(testutil::mnist_present());
+    const auto loaded = mnistlr::load_data({testutil::mnist_dir(), "auto", mnistlr::Transpose::automatic, ""}, "x");
+    EXPECT_EQ(loaded.kind->name, "mnist");
+    EXPECT_EQ(loaded.class_names.size(), 10u);
+    EXPECT_FALSE(loaded.transposed);
+}
