@@ -34,6 +34,14 @@ std::uint32_t Split::label_span() const noexcept {
     return std::uint32_t{*std::max_element(p, p + count)} + 1;
 }
 
+Split sub_split(const Split& split, std::size_t first, std::size_t n) {
+    Split s = split;
+    s.count = n;
+    s.pixels = split.pixels.slice(first * split.pixels_per_image(), n * split.pixels_per_image());
+    s.labels = split.labels.slice(first, n);
+    return s;
+}
+
 Split load_split(const std::string& images_path, const std::string& labels_path) {
     IdxArray images = read_idx(images_path);
     if (images.dims.size() != 3)

@@ -5,18 +5,11 @@
 namespace mnistlr {
 namespace {
 
-// x / 255.0f for every byte value, computed by division so that conversion matches the reference
-// (and the NumPy peer) bit for bit.
-struct ByteScale {
-    float v[256];
-    ByteScale() {
-        for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i) / 255.0f;
-    }
-};
-const ByteScale kScale;
-
+// x / 255.0f, a true division (not a multiplication by 1/255) so that the conversion matches the
+// reference and the NumPy peer bit for bit; the compiler vectorises it (vdivps), which is several
+// times faster than a 256-entry lookup table.
 inline void load_one(const std::uint8_t* src, std::size_t pixels, float* dst) {
-    for (std::size_t p = 0; p < pixels; ++p) dst[p] = kScale.v[src[p]];
+    for (std::size_t p = 0; p < pixels; ++p) dst[p] = static_cast<float>(src[p]) / 255.0f;
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "mnistlr/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "mnistlr/batcher.hpp"
 #include "mnistlr/error.hpp"
 
 namespace mnistlr {
@@ -12,30 +12,104 @@ std::size_t steps_for_epochs(double epochs, std::size_t n, std::size_t batch) {
     return static_cast<std::size_t>(std::ceil(epochs * static_cast<double>(n) / static_cast<double>(batch)));
 }
 
-TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& config, const StepCallback& on_step) {
+float scheduled_lr(const TrainConfig& config, std::size_t t) {
+    const double frac = config.steps ? static_cast<double>(t) / static_cast<double>(config.steps) : 0.0;
+    switch (config.schedule) {
+        case Schedule::linear: return static_cast<float>(config.lr * (1.0 - frac));
+        case Schedule::cosine: return static_cast<float>(config.lr * 0.5 * (1.0 + std::cos(3.14159265358979323846 * frac)));
+        case Schedule::constant: break;
+    }
+    return config.lr;
+}
+
+namespace {
+
+const TrainConfig& validated(const Split& data, std::uint32_t classes, const TrainConfig& config) {
     if (config.batch == 0) throw Error("--batch must be at least 1");
     if (config.batch > data.count)
         throw Error(data.images_path, "batch " + std::to_string(config.batch) + " is larger than the " +
                                           std::to_string(data.count) + " training images");
     if (!(config.lr > 0.0f) || !std::isfinite(config.lr)) throw Error("--lr must be a positive number");
     if (!(config.l2 >= 0.0f) || !std::isfinite(config.l2)) throw Error("--l2 must be zero or positive");
+    if (!(config.momentum >= 0.0f && config.momentum < 1.0f)) throw Error("--momentum must be in [0, 1)");
+    if (!(config.average_tail >= 0.0 && config.average_tail <= 1.0)) throw Error("--average must be in [0, 1]");
     if (data.count > std::size_t{0xFFFFFFFFu}) throw Error(data.images_path, "more than 2^32 images");
     check_labels(data, classes);
+    return config;
+}
 
+Eigen::Index ix(std::size_t v) { return static_cast<Eigen::Index>(v); }
+
+}  // namespace
+
+SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConfig& config)
+    : data_(data),
+      cfg_(validated(data, classes, config)),
+      m_(SoftmaxModel::zeros(data.rows, data.cols, classes)),
+      batcher_(data.count, config.seed),
+      idx_(config.batch),
+      y_(config.batch),
+      X_(ix(m_.pixels()), ix(config.batch)),   // P x B
+      Z_(classes, ix(config.batch)),           // K x B
+      dW_(ix(m_.pixels()), classes),           // P x K
+      db_(classes) {                           // K
+    if (cfg_.momentum > 0.0f) {
+        vW_ = Matrix::Zero(dW_.rows(), dW_.cols());  // velocity
+        vb_ = Vector::Zero(classes);
+    }
+    const auto tail = static_cast<std::size_t>(std::llround(cfg_.average_tail * static_cast<double>(cfg_.steps)));
+    if (tail > 0) {
+        avg_ = SoftmaxModel::zeros(data.rows, data.cols, classes);
+        avg_start_ = cfg_.steps - std::min(tail, cfg_.steps);
+    }
+}
+
+double SgdStepper::step() {
+    const std::size_t B = cfg_.batch, P = m_.pixels();
+    batcher_.next(B, idx_.data());
+    for (std::size_t j = 0; j < B; ++j) y_[j] = data_.label(idx_[j]);
+    load_columns(data_.pixels.data(), P, idx_.data(), B, X_);
+    compute_logits(m_, X_, B, Z_);
+    const double loss = softmax_cross_entropy(Z_, y_.data(), B) / static_cast<double>(B);
+    gradient(m_, X_, Z_, y_.data(), B, cfg_.l2, dW_, db_);
+    const float lr = scheduled_lr(cfg_, t_);
+    if (cfg_.momentum == 0.0f) {
+        m_.W.noalias() -= lr * dW_;  // plain gradient descent (the reference)
+        m_.b.noalias() -= lr * db_;
+    } else {
+        vW_ = cfg_.momentum * vW_ + dW_;
+        vb_ = cfg_.momentum * vb_ + db_;
+        if (cfg_.nesterov) {
+            m_.W.noalias() -= lr * (dW_ + cfg_.momentum * vW_);
+            m_.b.noalias() -= lr * (db_ + cfg_.momentum * vb_);
+        } else {
+            m_.W.noalias() -= lr * vW_;
+            m_.b.noalias() -= lr * vb_;
+        }
+    }
+    if (avg_.W.size() != 0 && t_ >= avg_start_) {  // running mean: avg += (w - avg) / count
+        ++averaged_;
+        const float f = 1.0f / static_cast<float>(averaged_);
+        avg_.W += f * (m_.W - avg_.W);
+        avg_.b += f * (m_.b - avg_.b);
+    }
+    ++t_;
+    return loss;
+}
+
+void SgdStepper::score_last_batch(float& loss, float& accuracy) {
+    const std::size_t B = cfg_.batch;
+    std::size_t correct = 0;
+    compute_logits(m_, X_, B, Z_);
+    loss = static_cast<float>(softmax_cross_entropy(Z_, y_.data(), B, &correct) / static_cast<double>(B));
+    accuracy = static_cast<float>(static_cast<double>(correct) / static_cast<double>(B));
+}
+
+SoftmaxModel SgdStepper::result() const { return averaged_ > 0 ? avg_ : m_; }
+
+TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& config, const StepCallback& on_step) {
+    SgdStepper stepper(data, classes, config);
     TrainResult r;
-    r.model = SoftmaxModel::zeros(data.rows, data.cols, classes);
-    SoftmaxModel& m = r.model;
-    const std::size_t P = m.pixels();
-    const std::size_t B = config.batch;
-
-    // Every buffer the loop touches is allocated here, once.
-    EpochBatcher batcher(data.count, config.seed);
-    std::vector<std::uint32_t> idx(B);
-    std::vector<std::uint8_t> y(B);
-    Matrix X(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(B));  // P x B
-    Matrix Z(classes, static_cast<Eigen::Index>(B));                       // K x B
-    Matrix dW(static_cast<Eigen::Index>(P), classes);                      // P x K
-    Vector db(classes);                                                    // K
     const std::size_t window = std::max<std::size_t>(config.divergence_window, 1);
     std::vector<double> recent(window, 0.0);  // ring buffer of the last `window` losses
     double recent_sum = 0.0;
@@ -44,29 +118,15 @@ TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& c
     const auto t0 = std::chrono::steady_clock::now();
     StepInfo info;
     info.steps = config.steps;
-    info.model = &m;
+    info.model = &stepper.model();
     for (std::size_t step = 0; step < config.steps; ++step) {
-        batcher.next(B, idx.data());
-        for (std::size_t j = 0; j < B; ++j) y[j] = data.label(idx[j]);
-        load_columns(data.pixels.data(), P, idx.data(), B, X);
-        compute_logits(m, X, B, Z);
-        const double loss = softmax_cross_entropy(Z, y.data(), B) / static_cast<double>(B);
-        gradient(m, X, Z, y.data(), B, config.l2, dW, db);
-        m.W.noalias() -= config.lr * dW;  // plain gradient descent
-        m.b.noalias() -= config.lr * db;
-
+        const double loss = stepper.step();
         r.steps_done = step + 1;
         r.last_batch_loss = static_cast<float>(loss);
         info.step = step + 1;
         info.batch_loss = r.last_batch_loss;
         info.recorded = config.record_every != 0 && info.step % config.record_every == 0;
-        if (info.recorded) {
-            std::size_t correct = 0;
-            compute_logits(m, X, B, Z);
-            info.batch_loss_after =
-                static_cast<float>(softmax_cross_entropy(Z, y.data(), B, &correct) / static_cast<double>(B));
-            info.batch_accuracy_after = static_cast<float>(static_cast<double>(correct) / static_cast<double>(B));
-        }
+        if (info.recorded) stepper.score_last_batch(info.batch_loss_after, info.batch_accuracy_after);
 
         if (config.divergence_factor > 0.0) {
             recent_sum += loss - recent[step % window];
@@ -83,6 +143,7 @@ TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& c
             break;
         }
     }
+    r.model = r.diverged ? stepper.model() : stepper.result();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }

@@ -30,6 +30,9 @@ struct Split {
     std::uint32_t label_span() const noexcept;
 };
 
+// Images [first, first + n) of a split, sharing its bytes (no copy). Precondition: in range.
+Split sub_split(const Split& split, std::size_t first, std::size_t n);
+
 // Loads an image file (3-D IDX: count x rows x cols) and a label file (1-D IDX) and checks that
 // they agree. Each may be raw or gzip.
 Split load_split(const std::string& images_path, const std::string& labels_path);

@@ -10,10 +10,15 @@
 #include <cstdint>
 #include <functional>
 
+#include <vector>
+
+#include "mnistlr/batcher.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/model.hpp"
 
 namespace mnistlr {
+
+enum class Schedule { constant, linear, cosine };
 
 struct TrainConfig {
     float lr = 0.5f;
@@ -21,6 +26,16 @@ struct TrainConfig {
     std::size_t steps = 1000;
     std::uint32_t seed = 0;
     float l2 = 0.0f;
+    // Learning rate at step t of T (0-based): constant lr; linear lr (1 - t/T); cosine
+    // lr (1 + cos(pi t/T)) / 2.
+    Schedule schedule = Schedule::constant;
+    // Heavy-ball momentum (PyTorch's form): v = momentum v + g; W -= lr v. With nesterov:
+    // W -= lr (g + momentum v). 0: plain SGD (the reference).
+    float momentum = 0.0f;
+    bool nesterov = false;
+    // Tail (Polyak) averaging: the returned model is the mean of the iterates of the last
+    // average_tail * steps steps (0: the last iterate, as the reference).
+    double average_tail = 0.0;
     // Every `record_every` steps (0: never) the step's minibatch is scored again after the update,
     // as the reference records it; see StepInfo::recorded.
     std::size_t record_every = 0;
@@ -35,7 +50,7 @@ struct StepInfo {
     std::size_t step = 0;  // 1-based, steps done so far
     std::size_t steps = 0;
     float batch_loss = 0.0f;              // minibatch mean loss before this step's update
-    const SoftmaxModel* model = nullptr;  // the model after this step's update
+    const SoftmaxModel* model = nullptr;  // the model after this step's update (the current iterate)
     bool recorded = false;                // true on steps that are multiples of record_every:
     float batch_loss_after = 0.0f;        //   the same minibatch's loss after the update
     float batch_accuracy_after = 0.0f;    //   and its accuracy after the update
@@ -53,6 +68,39 @@ struct TrainResult {
     bool diverged = false;        // the divergence guard stopped training at step steps_done
     double divergence_loss = 0.0;  // the loss that tripped it (single or windowed mean)
 };
+
+// One SGD step at a time over a split: owns the model, the batcher and every buffer (allocated in
+// the constructor; step() does not allocate). train() drives it; benchmarks time step() alone.
+class SgdStepper {
+public:
+    // Validates the configuration (throws Error) and allocates.
+    SgdStepper(const Split& data, std::uint32_t classes, const TrainConfig& config);
+
+    // Draws the next minibatch, updates the model, returns the minibatch's mean loss before the update.
+    double step();
+    // Loss and accuracy of the last minibatch under the current model (after the update).
+    void score_last_batch(float& loss, float& accuracy);
+
+    std::size_t steps_done() const noexcept { return t_; }
+    const SoftmaxModel& model() const noexcept { return m_; }
+    // The result: the tail average when averaging is on and reached, else the current iterate.
+    SoftmaxModel result() const;
+
+private:
+    const Split& data_;
+    TrainConfig cfg_;
+    SoftmaxModel m_;
+    EpochBatcher batcher_;
+    std::vector<std::uint32_t> idx_;
+    std::vector<std::uint8_t> y_;
+    Matrix X_, Z_, dW_, vW_;
+    Vector db_, vb_;
+    SoftmaxModel avg_;
+    std::size_t avg_start_ = 0, averaged_ = 0, t_ = 0;
+};
+
+// The learning rate of step t (0-based) of T under a schedule.
+float scheduled_lr(const TrainConfig& config, std::size_t t);
 
 // Steps needed for `epochs` passes over n samples in batches of `batch` (rounded up).
 std::size_t steps_for_epochs(double epochs, std::size_t n, std::size_t batch);

@@ -34,6 +34,12 @@ struct TrainOptions {
     std::string dataset = "auto";    // catalog.hpp: mnist, fashion, kmnist, emnist-<split>, generic
     std::string classes_file;        // one class name per line
     std::string transpose = "auto";  // auto | on | off
+    std::string schedule = "constant";  // constant | linear | cosine
+    float momentum = 0.0f;
+    bool nesterov = false;
+    double average = 0.0;         // fraction of final steps whose iterates are averaged
+    std::size_t validation = 0;   // hold out the first N training images
+    std::string recipe;           // "reference" | "best": a named set of the flags above
 };
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner);
 int run_train(const TrainOptions& opt);

@@ -28,6 +28,31 @@
 namespace mnistlr::cli {
 namespace {
 
+// The tuned recipe behind --recipe best, chosen on a 5000-image validation split (README).
+struct Recipe {
+    float lr;
+    std::size_t batch;
+    double epochs;
+    const char* schedule;
+    float momentum;
+    bool nesterov;
+    double average;
+    float l2;
+};
+constexpr Recipe kBestRecipe{0.1f, 128, 8.0, "cosine", 0.9f, true, 0.5, 0.0f};
+
+void apply_best_recipe(TrainOptions& opt, const CLI::App& sub) {
+    const auto unset = [&](const char* name) { return sub.count(name) == 0; };
+    if (unset("--lr")) opt.lr = kBestRecipe.lr;
+    if (unset("--batch")) opt.batch = kBestRecipe.batch;
+    if (unset("--epochs") && unset("--steps")) opt.epochs = kBestRecipe.epochs;
+    if (unset("--schedule")) opt.schedule = kBestRecipe.schedule;
+    if (unset("--momentum")) opt.momentum = kBestRecipe.momentum;
+    if (unset("--nesterov")) opt.nesterov = kBestRecipe.nesterov;
+    if (unset("--average")) opt.average = kBestRecipe.average;
+    if (unset("--l2")) opt.l2 = kBestRecipe.l2;
+}
+
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -140,7 +165,28 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     sub->add_flag("--keep-diverged", opt->keep_diverged, "Write the weights even when training diverges (exit 4)");
     sub->add_flag("--save-on-interrupt", opt->save_on_interrupt,
                   "On Ctrl-C, save the weights reached so far (still exits 130)");
-    sub->callback([opt, &runner] { runner = [opt] { return run_train(*opt); }; });
+    sub->add_option("--schedule", opt->schedule, "Learning-rate schedule over the run")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"constant", "linear", "cosine"}));
+    sub->add_option("--momentum", opt->momentum, "Momentum (0: plain SGD, as the reference)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 0.999));
+    sub->add_flag("--nesterov", opt->nesterov, "Nesterov momentum");
+    sub->add_option("--average", opt->average,
+                    "Average the iterates of this final fraction of the steps (Polyak tail averaging; 0: off)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    sub->add_option("--validation", opt->validation,
+                    "Hold out the first N training images and report accuracy on them (for choosing settings "
+                    "without looking at the test set)");
+    sub->add_option("--recipe", opt->recipe,
+                    "reference: the defaults (the TF script); best: the tuned recipe (see README); flags given "
+                    "explicitly override the recipe's")
+        ->check(CLI::IsMember({"reference", "best"}));
+    sub->callback([opt, sub, &runner] {
+        if (opt->recipe == "best") apply_best_recipe(*opt, *sub);
+        runner = [opt] { return run_train(*opt); };
+    });
     return opt;
 }
 
@@ -157,7 +203,16 @@ int run_train(const TrainOptions& opt) {
     req.transpose = opt.transpose == "on" ? Transpose::on : opt.transpose == "off" ? Transpose::off : Transpose::automatic;
     req.classes_file = opt.classes_file;
     const LoadedData loaded = load_data(req, default_data_root());
-    const Dataset& ds = loaded.data;
+    Dataset ds = loaded.data;
+    Split validation;
+    if (opt.validation > 0) {
+        if (opt.validation >= ds.train.count)
+            throw Error(ds.train.images_path, "--validation " + std::to_string(opt.validation) +
+                                                  " leaves no training images (the file holds " +
+                                                  std::to_string(ds.train.count) + ")");
+        validation = sub_split(ds.train, 0, opt.validation);
+        ds.train = sub_split(ds.train, opt.validation, ds.train.count - opt.validation);
+    }
     const std::string& data_dir = loaded.dir;
     const double load_s = since(t_start);
 
@@ -168,6 +223,11 @@ int run_train(const TrainOptions& opt) {
     cfg.l2 = opt.l2;
     cfg.steps = opt.epochs > 0 ? steps_for_epochs(opt.epochs, ds.train.count, opt.batch) : opt.steps;
     cfg.record_every = opt.eval_every;
+    cfg.schedule = opt.schedule == "cosine" ? Schedule::cosine : opt.schedule == "linear" ? Schedule::linear
+                                                                                          : Schedule::constant;
+    cfg.momentum = opt.momentum;
+    cfg.nesterov = opt.nesterov;
+    cfg.average_tail = opt.average;
 
     // Learning curves: buffers and rows reserved up front; evaluation only reads the model, so the
     // weights are the same with and without it.
@@ -178,6 +238,11 @@ int run_train(const TrainOptions& opt) {
         evaluator = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes);
     }
 
+    if (opt.recipe == "best" && !opt.quiet && !opt.json)
+        std::fprintf(stderr, "recipe best: --lr %g --batch %zu --steps %zu --schedule %s --momentum %g%s --average %g --l2 %g\n",
+                     static_cast<double>(cfg.lr), cfg.batch, cfg.steps, opt.schedule.c_str(),
+                     static_cast<double>(cfg.momentum), cfg.nesterov ? " --nesterov" : "", cfg.average_tail,
+                     static_cast<double>(cfg.l2));
     ProgressLine progress(!opt.quiet && !opt.json);
     SigintGuard sigint;
     const TrainResult tr = train(ds.train, ds.classes, cfg, [&](const StepInfo& s) {
@@ -228,6 +293,8 @@ int run_train(const TrainOptions& opt) {
     Evaluator final_eval(ds.train.pixels_per_image(), ds.classes);
     const Metrics test = final_eval.run(tr.model, ds.test);
     const double eval_s = since(t_eval);
+    std::optional<Metrics> val;
+    if (opt.validation > 0) val = final_eval.run(tr.model, validation);
 
     ModelInfo info;
     info.class_names = loaded.class_names;
@@ -236,10 +303,20 @@ int run_train(const TrainOptions& opt) {
                      {"steps", tr.steps_done},
                      {"seed", cfg.seed},
                      {"l2", cfg.l2},
+                     {"schedule", opt.schedule},
+                     {"momentum", cfg.momentum},
+                     {"nesterov", cfg.nesterov},
+                     {"average", cfg.average_tail},
+                     {"validation", opt.validation},
+                     {"recipe", opt.recipe.empty() ? "custom" : opt.recipe},
                      {"dataset", loaded.kind->name},
                      {"transposed", loaded.transposed},
                      {"train_count", ds.train.count}};
     info.metrics = {{"test_accuracy", test.accuracy}, {"test_loss", test.loss}, {"test_count", test.count}};
+    if (val) {
+        info.metrics["validation_accuracy"] = val->accuracy;
+        info.metrics["validation_loss"] = val->loss;
+    }
     const auto bytes = encode_weights(tr.model, info);
     out.write(bytes.data(), bytes.size());
     out.commit();
@@ -260,6 +337,7 @@ int run_train(const TrainOptions& opt) {
             {"image_cols", ds.train.cols},
             {"test_accuracy", test.accuracy},
             {"test_loss", test.loss},
+            {"metrics", info.metrics},
             {"final_batch_loss", tr.last_batch_loss},
             {"seconds", {{"load", load_s}, {"train", tr.seconds}, {"eval", eval_s}, {"total", since(t_start)}}},
             {"output", opt.output}};
@@ -270,6 +348,8 @@ int run_train(const TrainOptions& opt) {
                     "  weights -> %s\n",
                     test.accuracy, test.loss, tr.steps_done, static_cast<double>(cfg.lr), cfg.batch, cfg.seed,
                     tr.seconds, opt.output.c_str());
+        if (val) std::printf("validation accuracy %.4f  validation loss %.4f  (first %zu training images held out)\n",
+                             val->accuracy, val->loss, opt.validation);
         if (log) std::printf("learning curves (%zu rows) -> %s\n", curves.size(), opt.log.c_str());
     }
     std::fflush(stdout);

@@ -1,0 +1,41 @@
+// Micro-benchmarks on real MNIST (data/fetch.sh): one SGD step of the reference recipe
+// (batch 64 x 784 pixels x 10 classes) and one full evaluation of the 10000-image test set.
+// Whole-command timings against the peers are in bench/run.sh.
+#include <benchmark/benchmark.h>
+
+#include "mnistlr/dataset.hpp"
+#include "mnistlr/evaluate.hpp"
+#include "mnistlr/trainer.hpp"
+
+namespace {
+
+const mnistlr::Dataset& mnist() {
+    static const mnistlr::Dataset ds = mnistlr::load_dataset(MNISTLR_BENCH_DATA);
+    return ds;
+}
+
+void BM_SgdStep(benchmark::State& state) {
+    const auto& ds = mnist();
+    mnistlr::TrainConfig cfg;
+    cfg.batch = static_cast<std::size_t>(state.range(0));
+    cfg.steps = 1000000000;
+    mnistlr::SgdStepper stepper(ds.train, ds.classes, cfg);
+    for (auto _ : state) benchmark::DoNotOptimize(stepper.step());
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_SgdStep)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+
+void BM_TestEvaluation(benchmark::State& state) {
+    const auto& ds = mnist();
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 100;
+    const auto model = mnistlr::train(ds.train, ds.classes, cfg).model;
+    mnistlr::Evaluator ev(model.pixels(), model.classes());
+    for (auto _ : state) benchmark::DoNotOptimize(ev.run(model, ds.test).accuracy);
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ds.test.count));
+}
+BENCHMARK(BM_TestEvaluation)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
