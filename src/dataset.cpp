@@ -10,9 +10,10 @@
 namespace mnistlr {
 namespace {
 
+// lstat: a dangling symbolic link counts as present, so that opening it reports the real problem.
 bool exists(const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+    return ::lstat(path.c_str(), &st) == 0;
 }
 
 // The path of <stem>-<kind>-<idx>-ubyte in one of its spellings, or "".
