@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     mnistlr::cli::Runner runner;
     mnistlr::cli::setup_train(app, runner);
+    mnistlr::cli::setup_eval(app, runner);
+    mnistlr::cli::setup_predict(app, runner);
+    mnistlr::cli::setup_export(app, runner);
+    mnistlr::cli::setup_plot_weights(app, runner);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,57 @@
+// An 8-bit RGB raster: what the renderers return and png.hpp writes.
+//
+// Layout: row-major, top row first, 3 bytes (R, G, B) per pixel, no padding between rows; pixel
+// (x, y) starts at rgb[3 * (y * width + x)].
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace mnistlr {
+
+struct Rgb {
+    std::uint8_t r = 0, g = 0, b = 0;
+    friend bool operator==(Rgb a, Rgb c) { return a.r == c.r && a.g == c.g && a.b == c.b; }
+    friend bool operator!=(Rgb a, Rgb c) { return !(a == c); }
+};
+
+struct RgbImage {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> rgb;  // 3 * width * height bytes
+
+    RgbImage() = default;
+    RgbImage(int w, int h, Rgb fill) : width(w), height(h), rgb(3 * std::size_t(w) * std::size_t(h)) {
+        for (std::size_t i = 0; i < rgb.size(); i += 3) {
+            rgb[i] = fill.r;
+            rgb[i + 1] = fill.g;
+            rgb[i + 2] = fill.b;
+        }
+    }
+
+    bool contains(int x, int y) const noexcept { return x >= 0 && y >= 0 && x < width && y < height; }
+    // Byte offset of pixel (x, y). Precondition: contains(x, y).
+    std::size_t offset(int x, int y) const noexcept {
+        return 3 * (std::size_t(y) * std::size_t(width) + std::size_t(x));
+    }
+    Rgb at(int x, int y) const noexcept {
+        const std::size_t o = offset(x, y);
+        return {rgb[o], rgb[o + 1], rgb[o + 2]};
+    }
+    void set(int x, int y, Rgb c) noexcept {
+        const std::size_t o = offset(x, y);
+        rgb[o] = c.r;
+        rgb[o + 1] = c.g;
+        rgb[o + 2] = c.b;
+    }
+    // Fills the rectangle [x, x + w) x [y, y + h), clipped to the image.
+    void fill_rect(int x, int y, int w, int h, Rgb c) noexcept {
+        const int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
+        const int x1 = x + w > width ? width : x + w, y1 = y + h > height ? height : y + h;
+        for (int yy = y0; yy < y1; ++yy)
+            for (int xx = x0; xx < x1; ++xx) set(xx, yy, c);
+    }
+};
+
+}  // namespace mnistlr

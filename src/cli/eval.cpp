@@ -1,0 +1,177 @@
+// mnistlr eval: loss, accuracy, per-class accuracy and the confusion matrix of a model on a split,
+// as aligned tables or one JSON object; optionally a CI gate on the accuracy (exit 3 below it).
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "mnistlr/dataset.hpp"
+#include "mnistlr/error.hpp"
+#include "mnistlr/evaluate.hpp"
+#include "mnistlr/model_io.hpp"
+
+namespace mnistlr::cli {
+namespace {
+
+struct ClassRow {
+    std::uint64_t count = 0;    // samples whose true class this is (row sum)
+    std::uint64_t correct = 0;  // of those, predicted as it (diagonal)
+    double accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0; }
+};
+
+std::vector<ClassRow> per_class(const Metrics& m) {
+    std::vector<ClassRow> rows(m.classes);
+    for (std::uint32_t t = 0; t < m.classes; ++t) {
+        for (std::uint32_t p = 0; p < m.classes; ++p) rows[t].count += m.confusion[std::size_t{t} * m.classes + p];
+        rows[t].correct = m.confusion[std::size_t{t} * m.classes + t];
+    }
+    return rows;
+}
+
+std::string pad_left(const std::string& s, std::size_t w) { return std::string(w > s.size() ? w - s.size() : 0, ' ') + s; }
+std::string pad_right(const std::string& s, std::size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); }
+
+std::string fixed(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& split, const Metrics& m) {
+    const std::uint32_t K = m.classes;
+    std::vector<std::string> names(K);
+    std::size_t name_w = 0;
+    for (std::uint32_t k = 0; k < K; ++k) {
+        names[k] = class_name(wf.info, k);
+        name_w = std::max(name_w, names[k].size());
+    }
+    std::printf("model     %s  (%u classes, %u x %u pixels)\n", opt.weights.c_str(), K, wf.model.rows, wf.model.cols);
+    std::printf("data      %s  (%s split, %zu images)\n", split.images_path.c_str(), opt.split.c_str(), m.count);
+    std::printf("loss      %.4f\n", m.loss);
+    std::printf("accuracy  %.4f  (%zu of %zu correct)\n\n", m.accuracy, m.correct, m.count);
+
+    // Per-class accuracy.
+    const auto rows = per_class(m);
+    const std::size_t cw = std::max(name_w, std::string("class").size());
+    std::uint64_t max_count = 1;
+    for (auto v : m.confusion) max_count = std::max(max_count, v);
+    const std::size_t nw = std::max<std::size_t>(std::to_string(max_count).size(), 7);
+    std::printf("%s  %s  %s  accuracy\n", pad_right("class", cw).c_str(), pad_left("count", nw).c_str(),
+                pad_left("correct", nw).c_str());
+    for (std::uint32_t k = 0; k < K; ++k)
+        std::printf("%s  %s  %s  %s\n", pad_right(names[k], cw).c_str(), pad_left(std::to_string(rows[k].count), nw).c_str(),
+                    pad_left(std::to_string(rows[k].correct), nw).c_str(),
+                    pad_left(rows[k].count ? fixed(rows[k].accuracy(), 4) : "-", 8).c_str());
+
+    // Confusion matrix: one column per predicted class, wide enough for its name and its counts.
+    std::printf("\nconfusion matrix (rows: true class, columns: predicted class)\n");
+    const std::string corner = "true \\ predicted";
+    const std::size_t rw = std::max(corner.size(), name_w);
+    std::vector<std::size_t> colw(K);
+    for (std::uint32_t p = 0; p < K; ++p) {
+        colw[p] = names[p].size();
+        for (std::uint32_t t = 0; t < K; ++t)
+            colw[p] = std::max(colw[p], std::to_string(m.confusion[std::size_t{t} * K + p]).size());
+    }
+    std::string line = pad_right(corner, rw);
+    for (std::uint32_t p = 0; p < K; ++p) line += "  " + pad_left(names[p], colw[p]);
+    std::printf("%s\n", line.c_str());
+    for (std::uint32_t t = 0; t < K; ++t) {
+        line = pad_right(names[t], rw);
+        for (std::uint32_t p = 0; p < K; ++p)
+            line += "  " + pad_left(std::to_string(m.confusion[std::size_t{t} * K + p]), colw[p]);
+        std::printf("%s\n", line.c_str());
+    }
+}
+
+nlohmann::json to_json(const EvalOptions& opt, const std::string& data_dir, const WeightsFile& wf, const Split& split,
+                       const Metrics& m) {
+    const std::uint32_t K = m.classes;
+    nlohmann::json names = nlohmann::json::array(), classes = nlohmann::json::array(),
+                   confusion = nlohmann::json::array();
+    const auto rows = per_class(m);
+    for (std::uint32_t k = 0; k < K; ++k) {
+        names.push_back(class_name(wf.info, k));
+        classes.push_back({{"class", k},
+                           {"name", class_name(wf.info, k)},
+                           {"count", rows[k].count},
+                           {"correct", rows[k].correct},
+                           {"accuracy", rows[k].count ? nlohmann::json(rows[k].accuracy()) : nlohmann::json()}});
+        confusion.push_back(std::vector<std::uint64_t>(m.confusion.begin() + std::ptrdiff_t{k} * K,
+                                                        m.confusion.begin() + std::ptrdiff_t{k + 1} * K));
+    }
+    nlohmann::json j = {{"command", "eval"},
+                        {"weights", opt.weights},
+                        {"data", data_dir},
+                        {"split", opt.split},
+                        {"images", split.images_path},
+                        {"labels", split.labels_path},
+                        {"image_rows", wf.model.rows},
+                        {"image_cols", wf.model.cols},
+                        {"classes", K},
+                        {"class_names", names},
+                        {"count", m.count},
+                        {"correct", m.correct},
+                        {"loss", m.loss},
+                        {"accuracy", m.accuracy},
+                        {"per_class", classes},
+                        {"confusion", confusion}};
+    if (opt.min_accuracy >= 0) {
+        j["min_accuracy"] = opt.min_accuracy;
+        j["passed"] = m.accuracy >= opt.min_accuracy;
+    }
+    return j;
+}
+
+}  // namespace
+
+std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
+    auto opt = std::make_shared<EvalOptions>();
+    auto* sub = app.add_subcommand(
+        "eval", "Evaluate a model on a data split: loss, accuracy, per-class accuracy, confusion matrix");
+    sub->add_option("weights", opt->weights,
+                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
+        ->required()
+        ->option_text("WEIGHTS");
+    sub->add_option("--data", opt->data,
+                    "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
+                    "[default: $MNISTLR_DATA or data/mnist]")
+        ->option_text("DIR");
+    sub->add_option("--split", opt->split, "Split to evaluate on: test (t10k-* files) or train")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"test", "train"}));
+    sub->add_flag("--json", opt->json, "Print one JSON object with all results instead of the tables");
+    sub->add_option("--min-accuracy", opt->min_accuracy,
+                    "CI gate: when the accuracy is below A, say so on stderr and exit with status 3")
+        ->check(CLI::Range(0.0, 1.0))
+        ->option_text("A");
+    sub->callback([opt, &runner] { runner = [opt] { return run_eval(*opt); }; });
+    return opt;
+}
+
+int run_eval(const EvalOptions& opt) {
+    const WeightsFile wf = load_model(opt.weights);
+    const std::string data_dir = opt.data.empty() ? default_data_dir() : opt.data;
+    const SplitFiles files = find_split_files(data_dir, opt.split == "train" ? "train" : "t10k");
+    const Split split = load_split(files.images, files.labels);
+    const Metrics m = evaluate(wf.model, split);  // checks image size and labels against the model
+
+    if (opt.json) {
+        std::cout << to_json(opt, data_dir, wf, split, m).dump() << '\n';
+    } else {
+        print_tables(opt, wf, split, m);
+    }
+    std::fflush(stdout);
+    if (opt.min_accuracy >= 0 && m.accuracy < opt.min_accuracy) {
+        std::fprintf(stderr, "mnistlr: %s accuracy %.4f is below the threshold %g (--min-accuracy)\n",
+                     opt.split.c_str(), m.accuracy, opt.min_accuracy);
+        return static_cast<int>(ExitCode::below_gate);
+    }
+    return 0;
+}
+
+}  // namespace mnistlr::cli

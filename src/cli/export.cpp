@@ -1,0 +1,42 @@
+// mnistlr export: write a model as NumPy arrays, W.npy (classes, rows*cols) and b.npy (classes,).
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "mnistlr/model_io.hpp"
+
+namespace mnistlr::cli {
+
+std::shared_ptr<ExportOptions> setup_export(CLI::App& app, Runner& runner) {
+    auto opt = std::make_shared<ExportOptions>();
+    auto* sub = app.add_subcommand(
+        "export", "Write a model as NumPy .npy arrays: W.npy (classes, rows*cols) and b.npy (classes,), float32");
+    sub->add_option("weights", opt->weights,
+                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
+        ->required()
+        ->option_text("WEIGHTS");
+    sub->add_option("--npy", opt->npy_dir,
+                    "Directory to write W.npy and b.npy into (created if missing; existing files are replaced)")
+        ->required()
+        ->option_text("DIR");
+    sub->footer("In NumPy: W = numpy.load('DIR/W.npy'); W[k].reshape(28, 28) is class k's picture.\n"
+                "The .npy pair holds no class names or training metadata.");
+    sub->callback([opt, &runner] { runner = [opt] { return run_export(*opt); }; });
+    return opt;
+}
+
+int run_export(const ExportOptions& opt) {
+    const WeightsFile wf = load_model(opt.weights);
+    const SoftmaxModel& m = wf.model;
+    const NpyPaths paths = export_npy(m, opt.npy_dir);
+    const std::string w_shape = "(" + std::to_string(m.classes()) + ", " + std::to_string(m.pixels()) + ")";
+    const std::string b_shape = "(" + std::to_string(m.classes()) + ",)";
+    const int w = static_cast<int>(std::max(w_shape.size(), b_shape.size()));
+    std::printf("W  %-*s  float32  -> %s\n", w, w_shape.c_str(), paths.W.c_str());
+    std::printf("b  %-*s  float32  -> %s\n", w, b_shape.c_str(), paths.b.c_str());
+    std::printf("(class k's %u x %u picture: numpy.load('%s')[k].reshape(%u, %u))\n", m.rows, m.cols,
+                paths.W.c_str(), m.rows, m.cols);
+    return 0;
+}
+
+}  // namespace mnistlr::cli

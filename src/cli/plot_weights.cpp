@@ -1,0 +1,90 @@
+// mnistlr plot-weights: draw each class's weights as a tile (render.hpp) and write the PNG.
+#include <string>
+
+#include "cli/commands.hpp"
+#include "mnistlr/colormap.hpp"
+#include "mnistlr/error.hpp"
+#include "mnistlr/file_io.hpp"
+#include "mnistlr/model_io.hpp"
+#include "mnistlr/png.hpp"
+#include "mnistlr/render.hpp"
+#include "mnistlr/text.hpp"
+#include "mnistlr/weights_io.hpp"
+
+namespace mnistlr::cli {
+
+std::shared_ptr<PlotWeightsOptions> setup_plot_weights(CLI::App& app, Runner& runner) {
+    auto opt = std::make_shared<PlotWeightsOptions>();
+    auto* sub = app.add_subcommand("plot-weights", "Draw each class's weights as an image (PNG)");
+    sub->add_option("weights", opt->weights,
+                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
+        ->required();
+    sub->add_option("output", opt->output, "PNG file to write")->required();
+    sub->add_option("--cmap", opt->cmap,
+                    "Colormap: rdbu (red < 0 < blue, white = 0), gray (black = most negative, white = most "
+                    "positive) or viridis")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"rdbu", "gray", "viridis"}));
+    sub->add_option("--range", opt->range,
+                    "Colour scale: shared (one symmetric scale max|W| for all tiles) or per-class")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"shared", "per-class"}));
+    sub->add_option("--clip", opt->clip,
+                    "Symmetric percentile clip: the scale is the P-th percentile of |W| (e.g. 99.5), "
+                    "larger weights saturate")
+        ->capture_default_str()
+        ->check(CLI::Validator(
+            [](const std::string& s) {
+                try {
+                    const double p = std::stod(s);
+                    return p > 0.0 && p <= 100.0 ? std::string() : std::string("must be in (0, 100]");
+                } catch (const std::exception&) {
+                    return std::string("must be a number in (0, 100]");
+                }
+            },
+            "PERCENT in (0, 100]"));
+    sub->add_option("--scale", opt->scale, "Pixels per weight (nearest-neighbour upscale)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    sub->add_option("--cols", opt->cols, "Grid columns [default: 5 for 10 classes, else ceil(sqrt(K))]")
+        ->check(CLI::Range(1, 65535));
+    sub->add_option("--class", opt->only_class, "Draw only this class's tile")->check(CLI::Range(0, 65534));
+    sub->add_flag("--no-colorbar", opt->no_colorbar, "Leave out the colorbar under the grid");
+    sub->callback([opt, &runner] { runner = [opt] { return run_plot_weights(*opt); }; });
+    return opt;
+}
+
+int run_plot_weights(const PlotWeightsOptions& opt) {
+    RenderOptions ro;
+    ro.cmap = colormap_from_name(opt.cmap);
+    ro.range = scale_range_from_name(opt.range);
+    ro.clip_percentile = opt.clip;
+    ro.scale = opt.scale;
+    ro.grid_cols = opt.cols;
+    ro.colorbar = !opt.no_colorbar;
+
+    // Claim the output first: an unwritable destination fails before any work, and nothing is left
+    // behind when a later step fails.
+    AtomicFile out(opt.output);
+    const WeightsFile wf = load_model(opt.weights);
+    const std::uint32_t K = wf.model.classes();
+    if (opt.only_class >= 0) {
+        if (static_cast<std::uint32_t>(opt.only_class) >= K)
+            throw Error(opt.weights, "--class " + std::to_string(opt.only_class) + " is out of range (expected 0.." +
+                                         std::to_string(K - 1) + ")");
+        ro.only_class = static_cast<std::uint32_t>(opt.only_class);
+    }
+    try {
+        weight_grid_layout(wf.model.rows, wf.model.cols, ro.only_class ? 1u : K, ro);
+    } catch (const Error& e) {
+        throw Error(opt.output, e.what());
+    }
+    const Font font = Font::load_default();
+    const RgbImage img = render_weight_grid(wf.model, wf.info, ro, font);
+    const auto png = encode_png(img);
+    out.write(png.data(), png.size());
+    out.commit();
+    return 0;
+}
+
+}  // namespace mnistlr::cli

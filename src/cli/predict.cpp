@@ -1,0 +1,202 @@
+// mnistlr predict: the top-k classes, with probabilities, of image files (preprocessed the way MNIST
+// was made, see preprocess.hpp) or of images taken as stored from an IDX file.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "mnistlr/error.hpp"
+#include "mnistlr/idx.hpp"
+#include "mnistlr/model.hpp"
+#include "mnistlr/model_io.hpp"
+#include "mnistlr/preprocess.hpp"
+
+namespace mnistlr::cli {
+namespace {
+
+struct Input {
+    std::string name;      // file name, or "<idx file>[i]"
+    std::string file;      // the file it came from
+    long long index = -1;  // index in the IDX file, -1 for an image file
+    std::vector<float> x;  // rows * cols values in [0, 1], the model's input
+};
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::vector<Input> idx_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
+    const IdxArray a = read_idx(opt.idx);
+    if (a.dims.size() != 3)
+        throw Error(opt.idx, "--idx takes an image file with 3 dimensions (count x rows x cols), this one has " +
+                                 std::to_string(a.dims.size()));
+    if (a.dims[1] != model.rows || a.dims[2] != model.cols)
+        throw Error(opt.idx, "images are " + std::to_string(a.dims[1]) + " x " + std::to_string(a.dims[2]) +
+                                 " but the model expects " + std::to_string(model.rows) + " x " +
+                                 std::to_string(model.cols));
+    const std::size_t P = model.pixels();
+    std::vector<Input> out;
+    for (std::size_t i : opt.indices) {
+        if (i >= a.count())
+            throw Error(opt.idx, "--index " + std::to_string(i) + " is out of range (the file holds " +
+                                     std::to_string(a.count()) + " images: 0 to " + std::to_string(a.count() - 1) + ")");
+        Input in;
+        in.name = base_name(opt.idx) + "[" + std::to_string(i) + "]";
+        in.file = opt.idx;
+        in.index = static_cast<long long>(i);
+        const std::uint8_t* px = a.payload.data() + i * P;
+        in.x.resize(P);
+        for (std::size_t p = 0; p < P; ++p) in.x[p] = static_cast<float>(px[p]) / 255.0f;  // as load_columns
+        out.push_back(std::move(in));
+    }
+    return out;
+}
+
+std::vector<Input> image_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
+    std::vector<Input> out;
+    for (const auto& path : opt.images) {
+        Input in;
+        in.name = path;
+        in.file = path;
+        in.x = preprocess_image(load_image(path), model.rows, model.cols, path).v;
+        out.push_back(std::move(in));
+    }
+    return out;
+}
+
+// Class probabilities (K x n) of the inputs, by the library's stable softmax.
+Matrix probabilities(const SoftmaxModel& model, const std::vector<Input>& inputs) {
+    const auto n = static_cast<Eigen::Index>(inputs.size());
+    Matrix X(static_cast<Eigen::Index>(model.pixels()), n);
+    for (Eigen::Index j = 0; j < n; ++j)
+        std::copy(inputs[static_cast<std::size_t>(j)].x.begin(), inputs[static_cast<std::size_t>(j)].x.end(),
+                  X.col(j).data());
+    Matrix Z(model.classes(), n);
+    compute_logits(model, X, inputs.size(), Z);
+    // softmax_cross_entropy turns Z into probabilities in place; its loss against placeholder labels
+    // is not used.
+    const std::vector<std::uint8_t> no_labels(inputs.size(), 0);
+    softmax_cross_entropy(Z, no_labels.data(), inputs.size());
+    return Z;
+}
+
+// The k most probable classes of column j, most probable first (lower index first on ties).
+std::vector<std::uint32_t> top_k(const Matrix& P, Eigen::Index j, std::size_t k) {
+    std::vector<std::uint32_t> order(static_cast<std::size_t>(P.rows()));
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return P(a, j) > P(b, j); });
+    order.resize(std::min(k, order.size()));
+    return order;
+}
+
+// The model's input as text, two characters per pixel (terminal cells are about twice as tall as wide).
+void print_art(const Input& in, const SoftmaxModel& model) {
+    static const char kRamp[] = " .:-=+*#%@";
+    for (std::uint32_t y = 0; y < model.rows; ++y) {
+        std::string line = "  ";
+        for (std::uint32_t x = 0; x < model.cols; ++x) {
+            const float v = in.x[std::size_t{y} * model.cols + x];
+            const auto level = static_cast<std::size_t>(std::clamp(v * 10.0f, 0.0f, 9.0f));
+            line.append(2, kRamp[level]);
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        std::printf("%s\n", line.c_str());
+    }
+}
+
+}  // namespace
+
+std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
+    auto opt = std::make_shared<PredictOptions>();
+    auto* sub = app.add_subcommand("predict", "Classify images: the top-k classes with their probabilities");
+    sub->add_option("weights", opt->weights,
+                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
+        ->required()
+        ->option_text("WEIGHTS");
+    auto* images = sub->add_option("images", opt->images,
+                                   "Image files (PNG, JPEG, BMP, GIF, ...) of any size, dark ink on light "
+                                   "or light on dark; cropped, scaled and centred the way MNIST was made")
+                       ->option_text("IMAGE...");
+    auto* idx = sub->add_option("--idx", opt->idx,
+                                "Classify images of this IDX image file (e.g. t10k-images-idx3-ubyte) as stored, "
+                                "without preprocessing")
+                    ->option_text("FILE");
+    auto* index = sub->add_option("--index", opt->indices, "Which images of --idx (0-based; repeat or separate with commas)")
+                      ->delimiter(',')
+                      ->option_text("I");
+    idx->needs(index);
+    index->needs(idx);
+    images->excludes(idx);
+    sub->add_option("-k,--top", opt->k, "Number of classes to show per input (at most the class count)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--json", opt->json, "Print one JSON object instead of the table");
+    sub->add_flag("--show", opt->show, "Also draw each input as the model sees it, as text");
+    sub->callback([opt, &runner] {
+        if (opt->images.empty() && opt->idx.empty())
+            throw CLI::ValidationError("predict", "give image files, or --idx FILE --index I");
+        runner = [opt] { return run_predict(*opt); };
+    });
+    return opt;
+}
+
+int run_predict(const PredictOptions& opt) {
+    const WeightsFile wf = load_model(opt.weights);
+    const SoftmaxModel& model = wf.model;
+    const std::vector<Input> inputs = opt.idx.empty() ? image_inputs(opt, model) : idx_inputs(opt, model);
+    const Matrix P = probabilities(model, inputs);
+    const std::size_t k = std::min<std::size_t>(opt.k, model.classes());
+
+    if (opt.json) {
+        nlohmann::json preds = nlohmann::json::array();
+        for (std::size_t j = 0; j < inputs.size(); ++j) {
+            nlohmann::json top = nlohmann::json::array();
+            for (std::uint32_t c : top_k(P, static_cast<Eigen::Index>(j), k))
+                top.push_back({{"class", c},
+                               {"name", class_name(wf.info, c)},
+                               {"probability", P(c, static_cast<Eigen::Index>(j))}});
+            nlohmann::json p = {{"input", inputs[j].name}, {"file", inputs[j].file}, {"top", top}};
+            if (inputs[j].index >= 0) p["index"] = inputs[j].index;
+            preds.push_back(p);
+        }
+        const nlohmann::json j = {{"command", "predict"}, {"weights", opt.weights}, {"k", k}, {"predictions", preds}};
+        std::cout << j.dump() << '\n';
+        return 0;
+    }
+
+    // One line per input: name, then k columns of "class  probability%", all aligned.
+    std::size_t name_w = std::string("input").size(), class_w = 0;
+    for (const auto& in : inputs) name_w = std::max(name_w, in.name.size());
+    for (std::uint32_t c = 0; c < model.classes(); ++c) class_w = std::max(class_w, class_name(wf.info, c).size());
+    const std::size_t cell_w = class_w + 2 + 7;  // name, two spaces, "100.00%"
+    std::string head = "input" + std::string(name_w - 5, ' ');
+    for (std::size_t r = 0; r < k; ++r) {
+        std::string title = r == 0 ? "top 1" : "top " + std::to_string(r + 1);
+        head += "   " + title + std::string(cell_w > title.size() ? cell_w - title.size() : 0, ' ');
+    }
+    while (!head.empty() && head.back() == ' ') head.pop_back();
+    std::printf("%s\n", head.c_str());
+    for (std::size_t j = 0; j < inputs.size(); ++j) {
+        std::string line = inputs[j].name + std::string(name_w - inputs[j].name.size(), ' ');
+        for (std::uint32_t c : top_k(P, static_cast<Eigen::Index>(j), k)) {
+            const std::string name = class_name(wf.info, c);
+            char prob[32];
+            std::snprintf(prob, sizeof prob, "%6.2f%%", 100.0 * static_cast<double>(P(c, static_cast<Eigen::Index>(j))));
+            line += "   " + name + std::string(class_w - name.size() + 2, ' ') + prob;
+        }
+        std::printf("%s\n", line.c_str());
+        if (opt.show) {
+            print_art(inputs[j], model);
+            if (j + 1 < inputs.size()) std::printf("\n");
+        }
+    }
+    return 0;
+}
+
+}  // namespace mnistlr::cli

@@ -1,0 +1,105 @@
+// PNG output: lossless round trip through stb_image, atomic writing, and the golden picture.
+#include <cstdint>
+#include <cstdlib>
+
+#include <stb_image.h>
+
+#include <gtest/gtest.h>
+
+#include "mnistlr/error.hpp"
+#include "mnistlr/png.hpp"
+#include "mnistlr/render.hpp"
+#include "test_util.hpp"
+
+using namespace mnistlr;
+
+namespace {
+
+struct Decoded {
+    int w = 0, h = 0, channels = 0;
+    std::vector<std::uint8_t> rgb;
+};
+
+Decoded decode(const std::vector<std::uint8_t>& png) {
+    Decoded d;
+    unsigned char* p = stbi_load_from_memory(png.data(), static_cast<int>(png.size()), &d.w, &d.h, &d.channels, 3);
+    if (p) {
+        d.rgb.assign(p, p + 3 * std::size_t(d.w) * std::size_t(d.h));
+        stbi_image_free(p);
+    }
+    return d;
+}
+
+std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
+    return h;
+}
+
+RgbImage pattern(int w, int h) {
+    RgbImage img(w, h, Rgb{});
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            img.set(x, y, Rgb{std::uint8_t(x * 7 + y), std::uint8_t(x ^ y), std::uint8_t(255 - x)});
+    return img;
+}
+
+}  // namespace
+
+TEST(Png, encodes_losslessly) {
+    const RgbImage img = pattern(37, 11);
+    const auto png = encode_png(img);
+    ASSERT_GE(png.size(), 8u);
+    EXPECT_EQ(std::vector<std::uint8_t>(png.begin(), png.begin() + 8),
+              (std::vector<std::uint8_t>{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a}));
+    const Decoded d = decode(png);
+    EXPECT_EQ(d.w, 37);
+    EXPECT_EQ(d.h, 11);
+    EXPECT_EQ(d.channels, 3);
+    EXPECT_EQ(d.rgb, img.rgb);
+}
+
+TEST(Png, empty_or_inconsistent_images_are_refused) {
+    EXPECT_THROW(encode_png(RgbImage{}), Error);
+    RgbImage bad = pattern(4, 4);
+    bad.rgb.pop_back();
+    EXPECT_THROW(encode_png(bad), Error);
+}
+
+TEST(Png, write_png_replaces_the_file_atomically_and_reports_failure_with_the_path) {
+    testutil::TempDir d;
+    const std::string path = d / "x.png";
+    testutil::write_file(path, {1, 2, 3});
+    write_png(path, pattern(5, 5));
+    EXPECT_EQ(decode(testutil::read_file(path)).rgb, pattern(5, 5).rgb);
+    EXPECT_EQ(testutil::list_dir(d.path()), std::vector<std::string>{"x.png"});  // no temp file left
+    try {
+        write_png(d / "no/such/dir.png", pattern(2, 2));
+        FAIL() << "no throw";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(d / "no/such/dir.png", 0), 0u) << e.what();
+    }
+}
+
+// A tiny deterministic model drawn with every element of the look (tiles, titles, colorbar labels)
+// and compared by a checksum of the decoded pixels. A deliberate change of the look updates the
+// constant; an accidental one fails here. (It depends on the exact DejaVu Sans and stb_truetype
+// versions of the Debian release the project builds on.)
+TEST(Png, golden_weight_grid) {
+    SoftmaxModel m = SoftmaxModel::zeros(4, 3, 3);
+    for (Eigen::Index k = 0; k < 3; ++k)
+        for (Eigen::Index p = 0; p < 12; ++p)
+            m.W(p, k) = static_cast<float>((p * 7 + k * 5) % 11 - 5) / 10.0f;  // -0.5 .. +0.5
+    ModelInfo info;
+    info.class_names = {"zero", "one", "two"};
+    RenderOptions opt;
+    opt.scale = 16;
+    opt.grid_cols = 3;
+    const RgbImage img = render_weight_grid(m, info, opt, Font::load_default());
+    const Decoded d = decode(encode_png(img));
+    ASSERT_EQ(d.w, 3 * 48 + 4 * 12);
+    ASSERT_EQ(d.h, 12 + (32 + 64 + 12) + 60);
+    if (const char* dump = std::getenv("MNISTLR_GOLDEN_DUMP")) write_png(dump, img);  // to look at it
+    ASSERT_EQ(d.rgb, img.rgb);
+    EXPECT_EQ(fnv1a(d.rgb), 1931387033284875247ull) << "render changed: if deliberate, update the checksum (and look at it)";
+}

@@ -1,0 +1,148 @@
+// End to end: mnistlr predict on real MNIST images, PNGs made from them, the hand-made test image and
+// blank images, with a model trained by mnistlr train (reference recipe).
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+#include <stb_image_write.h>
+
+#include "test_util.hpp"
+#include "trained_model.hpp"
+
+using testutil::run_mnistlr;
+
+namespace {
+
+const std::string kTestImages = testutil::mnist_dir() + "/t10k-images-idx3-ubyte";
+
+int top1(const std::string& json_text) {
+    const auto j = nlohmann::json::parse(json_text);
+    return j["predictions"][0]["top"][0]["class"].get<int>();
+}
+
+}  // namespace
+
+TEST(PredictCli, idx_index_predicts_the_label) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    for (std::size_t i : {0u, 1u, 2u, 3u}) {
+        const auto r = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", std::to_string(i), "--json"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(top1(r.out), testutil::mnist_test_label(i)) << "image " << i;
+    }
+}
+
+TEST(PredictCli, png_of_the_same_image_gives_the_same_top1) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    testutil::TempDir dir;
+    for (std::size_t i : {0u, 1u, 2u, 3u}) {
+        const auto px = testutil::mnist_test_image(i);
+        ASSERT_EQ(px.size(), 784u);
+        const std::string png = dir / ("mnist" + std::to_string(i) + ".png");
+        ASSERT_TRUE(stbi_write_png(png.c_str(), 28, 28, 1, px.data(), 28));
+        // The same digit as a user would draw it: dark on white, 4x larger, RGB, off-centre on a wide canvas.
+        std::vector<std::uint8_t> big(200 * 120 * 3, 255);
+        for (int y = 0; y < 112; ++y)
+            for (int x = 0; x < 112; ++x)
+                for (int c = 0; c < 3; ++c)
+                    big[std::size_t((y + 4) * 200 + x + 70) * 3 + std::size_t(c)] =
+                        static_cast<std::uint8_t>(255 - px[std::size_t(y / 4 * 28 + x / 4)]);
+        const std::string drawn = dir / ("drawn" + std::to_string(i) + ".png");
+        ASSERT_TRUE(stbi_write_png(drawn.c_str(), 200, 120, 3, big.data(), 600));
+
+        const auto by_idx = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", std::to_string(i), "--json"});
+        const auto by_png = run_mnistlr({"predict", w, png, "--json"});
+        const auto by_drawing = run_mnistlr({"predict", w, drawn, "--json"});
+        ASSERT_EQ(by_png.code, 0) << by_png.err;
+        ASSERT_EQ(by_drawing.code, 0) << by_drawing.err;
+        EXPECT_EQ(top1(by_png.out), top1(by_idx.out)) << "image " << i;
+        EXPECT_EQ(top1(by_drawing.out), top1(by_idx.out)) << "image " << i;
+    }
+}
+
+TEST(PredictCli, the_handmade_seven_is_a_seven) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    const std::string seven = std::string(MNISTLR_TESTS_DIR) + "/data/seven.png";
+    const auto r = run_mnistlr({"predict", w, seven, "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(top1(r.out), 7);
+    const auto text = run_mnistlr({"predict", w, seven});
+    EXPECT_NE(text.out.find("seven.png   7   "), std::string::npos) << text.out;
+}
+
+TEST(PredictCli, blank_images_give_a_clear_message_not_nan) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    testutil::TempDir dir;
+    const std::vector<std::uint8_t> white(64 * 48, 255), black(64 * 48, 0);
+    ASSERT_TRUE(stbi_write_png((dir / "white.png").c_str(), 64, 48, 1, white.data(), 64));
+    ASSERT_TRUE(stbi_write_png((dir / "black.png").c_str(), 64, 48, 1, black.data(), 64));
+    for (const char* name : {"white.png", "black.png"}) {
+        const auto r = run_mnistlr({"predict", w, dir / name});
+        EXPECT_EQ(r.code, 2);
+        EXPECT_EQ(r.err, "mnistlr: error: " + dir / name + ": image has no ink (blank)\n");
+        EXPECT_EQ(r.out.find("nan"), std::string::npos);
+    }
+}
+
+TEST(PredictCli, top_k_is_sorted_and_all_classes_sum_to_one) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    const auto r = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", "5,6", "-k", "99", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["k"], 10);
+    ASSERT_EQ(j["predictions"].size(), 2u);
+    EXPECT_EQ(j["predictions"][1]["index"], 6);
+    for (const auto& p : j["predictions"]) {
+        ASSERT_EQ(p["top"].size(), 10u);
+        double sum = 0.0, prev = 2.0;
+        for (const auto& t : p["top"]) {
+            const double v = t["probability"].get<double>();
+            EXPECT_LE(v, prev);
+            prev = v;
+            sum += v;
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
+}
+
+TEST(PredictCli, text_output_is_one_aligned_line_per_input) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    const auto r = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", "0", "--index", "1", "-k", "2"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string head, a, b, extra;
+    std::getline(lines, head);
+    std::getline(lines, a);
+    std::getline(lines, b);
+    EXPECT_FALSE(std::getline(lines, extra));
+    EXPECT_EQ(head, "input                       top 1        top 2");
+    EXPECT_EQ(a.rfind("t10k-images-idx3-ubyte[0]   7   ", 0), 0u) << a;
+    EXPECT_EQ(a.size(), b.size());
+    EXPECT_EQ(a.find("top"), std::string::npos);
+    const auto shown = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", "0", "--show"});
+    EXPECT_NE(shown.out.find("@@"), std::string::npos);  // the digit drawn as text
+}
+
+TEST(PredictCli, usage_and_input_errors_exit_2) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    auto r = run_mnistlr({"predict", w});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("give image files, or --idx FILE --index I"), std::string::npos) << r.err;
+    r = run_mnistlr({"predict", w, "--idx", kTestImages});
+    EXPECT_EQ(r.code, 2);
+    r = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", "10000"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "mnistlr: error: " + kTestImages +
+                         ": --index 10000 is out of range (the file holds 10000 images: 0 to 9999)\n");
+    r = run_mnistlr({"predict", w, "--idx", testutil::mnist_dir() + "/t10k-labels-idx1-ubyte", "--index", "0"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--idx takes an image file with 3 dimensions"), std::string::npos) << r.err;
+    r = run_mnistlr({"predict", w, w});  // a weights file is not an image
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("cannot decode image"), std::string::npos) << r.err;
+}
