@@ -1,37 +1,166 @@
 #include "mnistlr/evaluate.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "mnistlr/error.hpp"
 
 namespace mnistlr {
 namespace {
-constexpr Eigen::Index kChunk = 1000;
+constexpr std::size_t kLanes = 16;
+
+// One vector of 16 floats = 16 images (GCC/Clang vector extension: one zmm register with
+// AVX-512, two ymm with AVX2).
+using v16f = float __attribute__((vector_size(64)));
+
+// 16 bytes -> 16 floats. GCC 12 turns a generic vector conversion into scalar inserts, so the
+// widening uses the instruction set's own zero-extension where there is one.
+inline v16f load16(const std::uint8_t* p) {
+    v16f out;
+#if defined(__AVX512F__)
+    const __m512 f = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    std::memcpy(&out, &f, sizeof out);
+#elif defined(__AVX2__)
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8))));
+    std::memcpy(&out, &lo, sizeof lo);
+    std::memcpy(reinterpret_cast<char*>(&out) + sizeof lo, &hi, sizeof hi);
+#else
+    for (int l = 0; l < 16; ++l) out[l] = static_cast<float>(p[l]);
+#endif
+    return out;
 }
 
-Evaluator::Evaluator(std::size_t pixels, std::uint32_t classes)
-    : X_(static_cast<Eigen::Index>(pixels), kChunk), Z_(classes, kChunk) {}
+// acc[k] = b_k + sum_p w[p * K + k] * x_p over one block (x_p: 16 bytes at xp + 16 p).
+// KC > 0 fixes the class count at compile time; KC = 0 reads it from K.
+template <std::uint32_t KC>
+void accumulate(v16f* acc_out, const std::uint8_t* xp, std::size_t P, std::uint32_t K_runtime, const float* w,
+                const float* bias) {
+    const std::uint32_t K = KC ? KC : K_runtime;
+    v16f acc[KC ? KC : Evaluator::kMaxKernelClasses];
+    for (std::uint32_t k = 0; k < K; ++k) acc[k] = v16f{} + bias[k];
+    for (std::size_t p = 0; p < P; ++p, xp += kLanes, w += K) {
+        const v16f x = load16(xp);
+        for (std::uint32_t k = 0; k < K; ++k) acc[k] += w[k] * x;  // z_k += (W_pk / 255) x_p
+    }
+    for (std::uint32_t k = 0; k < K; ++k) acc_out[k] = acc[k];
+}
+
+}  // namespace
+
+Evaluator::Evaluator(std::size_t pixels, std::uint32_t classes, unsigned threads)
+    : pixels_(pixels),
+      classes_(classes),
+      threads_(threads ? threads : std::max(1u, std::min(2u, std::thread::hardware_concurrency()))) {}
+
+void Evaluator::prepare(const SoftmaxModel& model, const Split& split) {
+    const std::size_t P = pixels_, K = classes_;
+    if (cached_pixels_ != split.pixels.data() || cached_count_ != split.count) {
+        padded_ = (split.count + kLanes - 1) / kLanes * kLanes;
+        transposed_.assign(P * padded_, 0);
+        for (std::size_t i = 0; i < split.count; ++i) {
+            const std::uint8_t* img = split.image(i);
+            std::uint8_t* dst = transposed_.data() + (i / kLanes) * P * kLanes + i % kLanes;
+            for (std::size_t p = 0; p < P; ++p) dst[p * kLanes] = img[p];
+        }
+        block_loss_.assign(padded_ / kLanes, 0.0);
+        block_correct_.assign(padded_ / kLanes, 0);
+        predicted_.assign(padded_, 0);
+        cached_pixels_ = split.pixels.data();
+        cached_count_ = split.count;
+    }
+    bias_.assign(model.b.data(), model.b.data() + K);
+    w_scaled_.resize(P * K);
+    for (std::size_t p = 0; p < P; ++p)
+        for (std::size_t k = 0; k < K; ++k)
+            w_scaled_[p * K + k] = model.W(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(k)) / 255.0f;
+}
+
+void Evaluator::run_blocks(std::size_t first, std::size_t last, const Split& split, std::uint32_t K, bool confusion) {
+    const std::size_t P = pixels_;
+    v16f acc[kMaxKernelClasses];
+    for (std::size_t blk = first; blk < last; ++blk) {
+        const std::size_t base = blk * kLanes;
+        const std::uint8_t* xp = transposed_.data() + blk * P * kLanes;
+        // A class count known at compile time lets the accumulators live in registers.
+        switch (K) {
+            case 10: accumulate<10>(acc, xp, P, K, w_scaled_.data(), bias_.data()); break;
+            case 26: accumulate<26>(acc, xp, P, K, w_scaled_.data(), bias_.data()); break;
+            default: accumulate<0>(acc, xp, P, K, w_scaled_.data(), bias_.data()); break;
+        }
+        double loss = 0.0;
+        std::uint32_t correct = 0;
+        const std::size_t lanes = std::min(kLanes, split.count - std::min(split.count, base));
+        for (std::size_t l = 0; l < lanes; ++l) {
+            const std::uint8_t y = split.label(base + l);
+            std::uint32_t best = 0;
+            for (std::uint32_t k = 1; k < K; ++k)
+                if (acc[k][l] > acc[best][l]) best = k;
+            const float mx = acc[best][l];
+            float s = 0.0f;
+            for (std::uint32_t k = 0; k < K; ++k) s += std::exp(acc[k][l] - mx);
+            loss += static_cast<double>(std::log(s)) - static_cast<double>(acc[y][l] - mx);  // lse - (z_y - max)
+            correct += (best == y);
+            if (confusion) predicted_[base + l] = best;
+        }
+        block_loss_[blk] = loss;
+        block_correct_[blk] = correct;
+    }
+}
 
 Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confusion) {
     const std::uint32_t K = model.classes();
-    const std::size_t P = model.pixels();
-    const auto chunk = static_cast<std::size_t>(kChunk);
     Metrics m;
     m.count = split.count;
     m.classes = K;
     if (confusion) m.confusion.assign(std::size_t{K} * K, 0);
-    double total = 0.0;
-    for (std::size_t first = 0; first < split.count; first += chunk) {
-        const std::size_t n = std::min(chunk, split.count - first);
-        load_columns_range(split.pixels.data(), P, first, n, X_);
-        compute_logits(model, X_, n, Z_);
-        if (confusion)
-            for (std::size_t j = 0; j < n; ++j)
-                ++m.confusion[std::size_t{split.label(first + j)} * K + argmax_column(Z_, j)];
-        total += softmax_cross_entropy(Z_, split.labels.data() + first, n, &m.correct);
+    if (split.count == 0) return m;
+
+    if (K > kMaxKernelClasses) {  // rare: many classes; the straightforward Eigen path
+        const std::size_t chunk = 1000, P = model.pixels();
+        Matrix X(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(chunk)), Z(K, static_cast<Eigen::Index>(chunk));
+        double total = 0.0;
+        for (std::size_t first = 0; first < split.count; first += chunk) {
+            const std::size_t n = std::min(chunk, split.count - first);
+            load_columns_range(split.pixels.data(), P, first, n, X);
+            compute_logits(model, X, n, Z);
+            if (confusion)
+                for (std::size_t j = 0; j < n; ++j)
+                    ++m.confusion[std::size_t{split.label(first + j)} * K + argmax_column(Z, j)];
+            total += softmax_cross_entropy(Z, split.labels.data() + first, n, &m.correct);
+        }
+        m.loss = total / static_cast<double>(split.count);
+        m.accuracy = static_cast<double>(m.correct) / static_cast<double>(split.count);
+        return m;
     }
-    m.loss = split.count ? total / static_cast<double>(split.count) : 0.0;
-    m.accuracy = split.count ? static_cast<double>(m.correct) / static_cast<double>(split.count) : 0.0;
+
+    prepare(model, split);
+    const std::size_t blocks = padded_ / kLanes;
+    const unsigned T = blocks >= 64 ? threads_ : 1;  // small splits are not worth a thread
+    if (T <= 1) {
+        run_blocks(0, blocks, split, K, confusion);
+    } else {
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < T; ++t)
+            pool.emplace_back([=, &split] { run_blocks(blocks * t / T, blocks * (t + 1) / T, split, K, confusion); });
+        run_blocks(0, blocks / T, split, K, confusion);
+        for (auto& th : pool) th.join();
+    }
+    double total = 0.0;
+    for (std::size_t blk = 0; blk < blocks; ++blk) {
+        total += block_loss_[blk];
+        m.correct += block_correct_[blk];
+    }
+    if (confusion)
+        for (std::size_t i = 0; i < split.count; ++i) ++m.confusion[std::size_t{split.label(i)} * K + predicted_[i]];
+    m.loss = total / static_cast<double>(split.count);
+    m.accuracy = static_cast<double>(m.correct) / static_cast<double>(split.count);
     return m;
 }
 

@@ -52,7 +52,8 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
       X_(ix(m_.pixels()), ix(config.batch)),   // P x B
       Z_(classes, ix(config.batch)),           // K x B
       dW_(ix(m_.pixels()), classes),           // P x K
-      db_(classes) {                           // K
+      db_(classes),                            // K
+      z_(classes) {                            // K, one sample's logits
     if (cfg_.momentum > 0.0f) {
         vW_ = Matrix::Zero(dW_.rows(), dW_.cols());  // velocity
         vb_ = Vector::Zero(classes);
@@ -69,9 +70,7 @@ double SgdStepper::step() {
     batcher_.next(B, idx_.data());
     for (std::size_t j = 0; j < B; ++j) y_[j] = data_.label(idx_[j]);
     load_columns(data_.pixels.data(), P, idx_.data(), B, X_);
-    compute_logits(m_, X_, B, Z_);
-    const double loss = softmax_cross_entropy(Z_, y_.data(), B) / static_cast<double>(B);
-    gradient(m_, X_, Z_, y_.data(), B, cfg_.l2, dW_, db_);
+    const double loss = fused_gradient(m_, X_, y_.data(), B, cfg_.l2, dW_, db_, z_.data()) / static_cast<double>(B);
     const float lr = scheduled_lr(cfg_, t_);
     if (cfg_.momentum == 0.0f) {
         m_.W.noalias() -= lr * dW_;  // plain gradient descent (the reference)

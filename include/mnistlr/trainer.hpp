@@ -94,7 +94,7 @@ private:
     std::vector<std::uint32_t> idx_;
     std::vector<std::uint8_t> y_;
     Matrix X_, Z_, dW_, vW_;
-    Vector db_, vb_;
+    Vector db_, vb_, z_;
     SoftmaxModel avg_;
     std::size_t avg_start_ = 0, averaged_ = 0, t_ = 0;
 };

@@ -1,0 +1,103 @@
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "mnistlr/evaluate.hpp"
+
+namespace {
+
+mnistlr::Split random_split(std::size_t n, std::uint32_t rows, std::uint32_t cols, std::uint32_t K, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<std::uint8_t> px(n * rows * cols), ys(n);
+    for (auto& v : px) v = static_cast<std::uint8_t>(rng() % 256);
+    for (auto& v : ys) v = static_cast<std::uint8_t>(rng() % K);
+    mnistlr::Split s;
+    s.count = n;
+    s.rows = rows;
+    s.cols = cols;
+    s.pixels = mnistlr::Bytes(std::move(px));
+    s.labels = mnistlr::Bytes(std::move(ys));
+    return s;
+}
+
+mnistlr::SoftmaxModel random_model(std::uint32_t rows, std::uint32_t cols, std::uint32_t K, unsigned seed) {
+    auto m = mnistlr::SoftmaxModel::zeros(rows, cols, K);
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> d(0.0f, 0.05f);
+    for (Eigen::Index i = 0; i < m.W.size(); ++i) m.W.data()[i] = d(rng);
+    for (Eigen::Index k = 0; k < m.b.size(); ++k) m.b(k) = d(rng);
+    return m;
+}
+
+// Reference: per-sample loop in double.
+mnistlr::Metrics naive(const mnistlr::SoftmaxModel& m, const mnistlr::Split& s) {
+    mnistlr::Metrics r;
+    r.count = s.count;
+    r.classes = m.classes();
+    r.confusion.assign(std::size_t{r.classes} * r.classes, 0);
+    double total = 0;
+    for (std::size_t i = 0; i < s.count; ++i) {
+        std::vector<double> z(r.classes);
+        for (std::uint32_t k = 0; k < r.classes; ++k) {
+            double v = m.b(k);
+            for (std::size_t p = 0; p < m.pixels(); ++p)
+                v += double(m.W(Eigen::Index(p), k)) * (double(s.image(i)[p]) / 255.0);
+            z[k] = v;
+        }
+        const auto best = std::size_t(std::max_element(z.begin(), z.end()) - z.begin());
+        double se = 0;
+        for (double v : z) se += std::exp(v - z[best]);
+        total += std::log(se) - (z[s.label(i)] - z[best]);
+        r.correct += best == s.label(i);
+        ++r.confusion[std::size_t{s.label(i)} * r.classes + best];
+    }
+    r.loss = total / double(s.count);
+    r.accuracy = double(r.correct) / double(s.count);
+    return r;
+}
+
+}  // namespace
+
+TEST(Evaluate, kernel_matches_naive_loop_including_padding_lanes) {
+    for (const std::size_t n : {1u, 15u, 17u, 1000u, 1337u}) {  // 1337 uses two threads
+        const auto s = random_split(n, 5, 7, 10, unsigned(n));
+        const auto m = random_model(5, 7, 10, 3);
+        const auto got = mnistlr::evaluate(m, s);
+        const auto want = naive(m, s);
+        EXPECT_NEAR(got.loss, want.loss, 1e-5) << n;
+        EXPECT_EQ(got.correct, want.correct) << n;
+        EXPECT_EQ(got.confusion, want.confusion) << n;
+    }
+}
+
+TEST(Evaluate, many_classes_use_the_fallback_path) {
+    const auto s = random_split(200, 3, 3, 70, 9);
+    const auto m = random_model(3, 3, 70, 4);
+    const auto got = mnistlr::evaluate(m, s);
+    EXPECT_NEAR(got.loss, naive(m, s).loss, 1e-5);
+    EXPECT_EQ(got.correct, naive(m, s).correct);
+}
+
+TEST(Evaluate, thread_count_does_not_change_results_and_cache_follows_the_model) {
+    const auto s = random_split(5000, 28, 28, 10, 1);
+    auto m = random_model(28, 28, 10, 2);
+    mnistlr::Evaluator one(784, 10, 1), two(784, 10, 2);
+    const auto a = one.run(m, s, true), b = two.run(m, s, true);
+    EXPECT_EQ(a.loss, b.loss);
+    EXPECT_EQ(a.confusion, b.confusion);
+    m.W *= 2.0f;  // same split, new weights: the transposed images are reused, the weights are not
+    EXPECT_NEAR(two.run(m, s).loss, naive(m, s).loss, 1e-5);
+}
+
+TEST(Evaluate, confusion_sums_to_count_and_diagonal_gives_accuracy) {
+    const auto s = random_split(777, 4, 4, 6, 5);
+    const auto got = mnistlr::evaluate(random_model(4, 4, 6, 6), s);
+    std::uint64_t total = 0, diag = 0;
+    for (std::size_t t = 0; t < 6; ++t)
+        for (std::size_t p = 0; p < 6; ++p) {
+            total += got.confusion[t * 6 + p];
+            if (t == p) diag += got.confusion[t * 6 + p];
+        }
+    EXPECT_EQ(total, 777u);
+    EXPECT_DOUBLE_EQ(double(diag) / 777.0, got.accuracy);
+}
