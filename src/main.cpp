@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     mnistlr::cli::setup_predict(app, runner);
     mnistlr::cli::setup_export(app, runner);
     mnistlr::cli::setup_plot_weights(app, runner);
+    mnistlr::cli::setup_plot_curves(app, runner);
 
     try {
         app.parse(argc, argv);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 #include <vector>
 
 #include "mnistlr/error.hpp"
@@ -48,6 +49,7 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
       m_(SoftmaxModel::zeros(data.rows, data.cols, classes)),
       batcher_(data.count, config.seed),
       idx_(config.batch),
+      next_idx_(config.batch),
       y_(config.batch),
       X_(ix(m_.pixels()), ix(config.batch)),   // P x B
       Z_(classes, ix(config.batch)),           // K x B
@@ -58,6 +60,7 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
         vW_ = Matrix::Zero(dW_.rows(), dW_.cols());  // velocity
         vb_ = Vector::Zero(classes);
     }
+    batcher_.next(cfg_.batch, next_idx_.data());
     const auto tail = static_cast<std::size_t>(std::llround(cfg_.average_tail * static_cast<double>(cfg_.steps)));
     if (tail > 0) {
         avg_ = SoftmaxModel::zeros(data.rows, data.cols, classes);
@@ -67,7 +70,15 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
 
 double SgdStepper::step() {
     const std::size_t B = cfg_.batch, P = m_.pixels();
-    batcher_.next(B, idx_.data());
+    // Batches are drawn one step ahead (the same sequence), so that the next batch's images can be
+    // prefetched from the mapped file while this one is computed: the random reads, not the
+    // arithmetic, would otherwise dominate the conversion.
+    std::swap(idx_, next_idx_);
+    batcher_.next(B, next_idx_.data());
+    for (std::size_t j = 0; j < B; ++j) {
+        const std::uint8_t* img = data_.image(next_idx_[j]);
+        for (std::size_t off = 0; off < P; off += 64) __builtin_prefetch(img + off);
+    }
     for (std::size_t j = 0; j < B; ++j) y_[j] = data_.label(idx_[j]);
     load_columns(data_.pixels.data(), P, idx_.data(), B, X_);
     const double loss = fused_gradient(m_, X_, y_.data(), B, cfg_.l2, dW_, db_, z_.data()) / static_cast<double>(B);
@@ -104,6 +115,14 @@ void SgdStepper::score_last_batch(float& loss, float& accuracy) {
     accuracy = static_cast<float>(static_cast<double>(correct) / static_cast<double>(B));
 }
 
+void SgdStepper::score_next_batch(float& loss, float& accuracy) {
+    const std::size_t B = cfg_.batch;
+    std::vector<std::uint8_t>& y = y_;
+    for (std::size_t j = 0; j < B; ++j) y[j] = data_.label(next_idx_[j]);
+    load_columns(data_.pixels.data(), m_.pixels(), next_idx_.data(), B, X_);
+    score_last_batch(loss, accuracy);
+}
+
 SoftmaxModel SgdStepper::result() const { return averaged_ > 0 ? avg_ : m_; }
 
 TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& config, const StepCallback& on_step) {
@@ -118,6 +137,16 @@ TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& c
     StepInfo info;
     info.steps = config.steps;
     info.model = &stepper.model();
+    if (config.record_every != 0 && on_step) {  // step 0: the untrained model
+        info.recorded = true;
+        stepper.score_next_batch(info.batch_loss_after, info.batch_accuracy_after);
+        info.batch_loss = info.batch_loss_after;
+        if (!on_step(info)) {
+            r.stopped_by_callback = true;
+            r.model = stepper.model();
+            return r;
+        }
+    }
     for (std::size_t step = 0; step < config.steps; ++step) {
         const double loss = stepper.step();
         r.steps_done = step + 1;

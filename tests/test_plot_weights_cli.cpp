@@ -176,7 +176,9 @@ TEST(PlotWeightsCli, trained_on_real_mnist_draws_a_one_as_a_vertical_blue_stroke
     ASSERT_EQ(r.code, 0) << r.err;
     r = run_mnistlr({"plot-weights", d / "w.bin", d / "w.png"});
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_TRUE(r.out.empty());
+    // One line: "10 classes -> <path> (1192 x 608), scale ±0.774".
+    EXPECT_EQ(r.out.rfind("10 classes -> " + d / "w.png" + " (1192 x 608), scale \u00b10.", 0), 0u) << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
     EXPECT_TRUE(r.err.empty());
 
     const Decoded img = decode_file(d / "w.png");

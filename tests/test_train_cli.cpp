@@ -1,5 +1,6 @@
 // The train subcommand: parsing inside the test, and the real binary end to end on real MNIST.
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <sstream>
 
@@ -129,23 +130,26 @@ TEST(TrainCli, curves_do_not_change_training_and_csv_has_one_row_per_record) {
     std::size_t rows = 0;
     double last_test_acc = 0;
     while (std::getline(csv, line)) {
-        ++rows;
         double v[5];
         char comma;
         std::istringstream ls(line);
         ls >> v[0] >> comma >> v[1] >> comma >> v[2] >> comma >> v[3] >> comma >> v[4];
         ASSERT_FALSE(ls.fail()) << line;
-        EXPECT_EQ(v[0], double(rows));
+        EXPECT_EQ(v[0], double(rows));  // steps 0, 1, 2, ...
+        if (rows == 0) {
+            EXPECT_NEAR(v[3], std::log(10.0), 1e-5);  // the untrained model: ln K (6 digits in the CSV)
+        }
         last_test_acc = v[4];
+        ++rows;
     }
-    EXPECT_EQ(rows + 1, 60u / 1 + 1);  // header + steps / N rows
+    EXPECT_EQ(rows, 60u / 1 + 1);  // step 0 + steps / N records
     EXPECT_GT(last_test_acc, 0.8);
 
     auto every = base;
     every.insert(every.end(), {"-o", d / "e.bin", "--eval-every", "20", "--eval-train", "--log", d / "c2.csv"});
     ASSERT_EQ(run_mnistlr(every).code, 0);
     const auto c2 = testutil::read_file(d / "c2.csv");
-    EXPECT_EQ(std::count(c2.begin(), c2.end(), '\n'), 60 / 20 + 1);
+    EXPECT_EQ(std::count(c2.begin(), c2.end(), '\n'), 1 + 60 / 20 + 1);  // header, step 0, 3 records
     EXPECT_NE(std::string(c2.begin(), c2.end()).find(",train_loss,train_accuracy\n"), std::string::npos);
 }
 

@@ -56,7 +56,9 @@ struct StepInfo {
     float batch_accuracy_after = 0.0f;    //   and its accuracy after the update
 };
 
-// Called after every step; returning false stops training after that step.
+// Called after every step; returning false stops training after that step. With record_every,
+// it is also called once before the first step with step = 0 and recorded = true (the untrained
+// model, scored on the first minibatch).
 using StepCallback = std::function<bool(const StepInfo&)>;
 
 struct TrainResult {
@@ -80,6 +82,9 @@ public:
     double step();
     // Loss and accuracy of the last minibatch under the current model (after the update).
     void score_last_batch(float& loss, float& accuracy);
+    // Loss and accuracy of the minibatch the next step() will use, under the current model (for a
+    // step-0 record of the untrained model). Does not change what step() does.
+    void score_next_batch(float& loss, float& accuracy);
 
     std::size_t steps_done() const noexcept { return t_; }
     const SoftmaxModel& model() const noexcept { return m_; }
@@ -91,7 +96,7 @@ private:
     TrainConfig cfg_;
     SoftmaxModel m_;
     EpochBatcher batcher_;
-    std::vector<std::uint32_t> idx_;
+    std::vector<std::uint32_t> idx_, next_idx_;  // this step's batch and the next one (prefetched)
     std::vector<std::uint8_t> y_;
     Matrix X_, Z_, dW_, vW_;
     Vector db_, vb_, z_;

@@ -92,4 +92,17 @@ struct ExportOptions {
 std::shared_ptr<ExportOptions> setup_export(CLI::App& app, Runner& runner);
 int run_export(const ExportOptions& opt);
 
+struct PlotCurvesOptions {
+    std::string csv;       // curves CSV written by mnistlr train --log
+    std::string output;    // PNG to write
+    int width = 1200;      // image size at scale 1
+    int height = 520;
+    int scale = 1;         // everything this many times larger
+    std::string title;     // empty: default_curves_title() unless --title was given
+    bool title_set = false;
+    std::size_t smooth = 0;  // > 1: moving average of the minibatch series over this many records
+};
+std::shared_ptr<PlotCurvesOptions> setup_plot_curves(CLI::App& app, Runner& runner);
+int run_plot_curves(const PlotCurvesOptions& opt);
+
 }  // namespace mnistlr::cli

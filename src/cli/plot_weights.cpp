@@ -1,4 +1,5 @@
 // mnistlr plot-weights: draw each class's weights as a tile (render.hpp) and write the PNG.
+#include <cstdio>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -84,6 +85,22 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
     const auto png = encode_png(img);
     out.write(png.data(), png.size());
     out.commit();
+    // One line: what was drawn, where, how large, and the colour scale (the shared one covers all
+    // classes, also when one is drawn).
+    const std::string what = ro.only_class ? "class " + std::to_string(*ro.only_class) + " of " + std::to_string(K)
+                                           : std::to_string(K) + (K == 1 ? " class" : " classes");
+    std::string scale = "per-class scales";
+    if (ro.range == ScaleRange::shared) {
+        char buf[32];
+        // As the colorbar labels it: three significant digits ("0.774", "0.490").
+        std::snprintf(buf, sizeof buf, "%#.3g",
+                      static_cast<double>(symmetric_scale(wf.model.W.data(), std::size_t(wf.model.W.size()),
+                                                          ro.clip_percentile)));
+        std::string s = buf;
+        if (!s.empty() && s.back() == '.') s.pop_back();
+        scale = "scale \u00b1" + s;
+    }
+    std::printf("%s -> %s (%d x %d), %s\n", what.c_str(), opt.output.c_str(), img.width, img.height, scale.c_str());
     return 0;
 }
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Whole-command benchmark of mnistlr against the NumPy and PyTorch peers, in one run on one machine.
+#
+#   bench/run.sh [--runs N] [--quick]
+#
+# Builds Release, fetches MNIST and Fashion-MNIST, installs hyperfine and the peers' Debian packages
+# (python3-numpy, python3-torch, libopenblas0), then times each command with hyperfine (interleaved
+# warm-ups, N runs, medians) and measures peak RSS with /usr/bin/time -v (median of 5). Prints a
+# Markdown table with ratios. The peers live in ../shared/peers (override with PEERS=DIR).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+runs=20
+quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift ;;
+    --quick) quick=1 ;;
+    *) echo "usage: bench/run.sh [--runs N] [--quick]" >&2; exit 2 ;;
+  esac
+  shift
+done
+ensure_packages hyperfine python3-numpy python3-torch libopenblas0 time
+build_release
+fetch_data
+"$MNISTLR_ROOT/data/fetch.sh" --quiet fashion
+peers=${PEERS:-$MNISTLR_ROOT/../shared/peers}
+[ -f "$peers/seed_numpy.py" ] || { echo "bench: no peers in $peers (set PEERS=DIR)" >&2; exit 1; }
+
+bin=$MNISTLR_BUILD/mnistlr
+mnist=$MNISTLR_ROOT/data/mnist
+fashion=$MNISTLR_ROOT/data/fashion
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+py=/usr/bin/python3
+
+# name|command
+cmds=(
+  "mnistlr train (reference)|$bin train --data $mnist -o $out/w.bin --quiet"
+  "seed_numpy.py|$py $peers/seed_numpy.py $mnist"
+  "seed_torch.py|$py $peers/seed_torch.py $mnist"
+  "mnistlr plot-weights|$bin plot-weights $out/w.bin $out/w.png"
+  "mnistlr train --recipe best (MNIST)|$bin train --data $mnist --recipe best -o $out/b.bin --quiet"
+  "mnistlr train --recipe best (Fashion)|$bin train --data $fashion --recipe best -o $out/f.bin --quiet"
+  "mnistlr train --eval-every 1|$bin train --data $mnist --eval-every 1 -o $out/e.bin --quiet"
+  "seed_numpy.py --eval-every-step|$py $peers/seed_numpy.py $mnist --eval-every-step"
+)
+[ "$quick" = 1 ] && cmds=("${cmds[@]:0:4}")
+"$bin" train --data "$mnist" -o "$out/w.bin" --quiet   # plot-weights needs a model
+
+results=$out/results.tsv
+for entry in "${cmds[@]}"; do
+  name=${entry%%|*}
+  cmd=${entry#*|}
+  n=$runs
+  case "$name" in *eval*) n=$(( runs < 5 ? runs : 5 )) ;; esac
+  echo "bench: $name ($n runs)" >&2
+  hyperfine -N --warmup 2 --runs "$n" --export-json "$out/h.json" "$cmd" >/dev/null 2>&1 ||
+    hyperfine --warmup 2 --runs "$n" --export-json "$out/h.json" "$cmd" >/dev/null
+  median=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$out/h.json")
+  rss=()
+  for _ in 1 2 3 4 5; do
+    rss+=("$( { /usr/bin/time -v $cmd >/dev/null 2>/dev/null; } 2>&1 | awk '/Maximum resident/ {print $6}')")
+  done
+  rss_med=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 3p)
+  printf '%s\t%s\t%s\n' "$name" "$median" "$rss_med" >> "$results"
+done
+
+$py - "$results" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+t = {n: float(s) for n, s, _ in rows}
+print(f"| command | median wall time | peak RSS | ratio |")
+print(f"|---|---|---|---|")
+def ratio(name):
+    pairs = {"seed_numpy.py": "mnistlr train (reference)", "seed_torch.py": "mnistlr train (reference)",
+             "seed_numpy.py --eval-every-step": "mnistlr train --eval-every 1"}
+    if name in pairs and pairs[name] in t:
+        return f"{t[name] / t[pairs[name]]:.1f}x the time of `{pairs[name]}`"
+    return ""
+for n, s, r in rows:
+    rss = f"{int(r) / 1024:.0f} MiB" if r.isdigit() else "?"
+    print(f"| {n} | {float(s) * 1000:.0f} ms | {rss} | {ratio(n)} |")
+PY
