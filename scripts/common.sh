@@ -47,6 +47,10 @@ fetch_data() {
   "$MNISTLR_ROOT/data/fetch.sh" --quiet mnist
 }
 
+fetch_fashion() {
+  "$MNISTLR_ROOT/data/fetch.sh" --quiet fashion
+}
+
 setup_all() {
   ensure_packages "$@" && build_release && fetch_data
 }

@@ -116,4 +116,13 @@ inline ::testing::AssertionResult mnist_present() {
                                          << ": run data/fetch.sh (scripts/test.sh does it)";
 }
 
+// Fashion-MNIST beside it (data/fetch.sh fashion; scripts/test.sh runs it).
+inline std::string fashion_dir() { return mnist_dir() + "/../fashion"; }
+inline ::testing::AssertionResult fashion_present() {
+    if (file_exists(fashion_dir() + "/train-images-idx3-ubyte") && file_exists(fashion_dir() + "/t10k-labels-idx1-ubyte"))
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "Fashion-MNIST is missing from " << fashion_dir()
+                                         << ": run data/fetch.sh fashion (scripts/test.sh does it)";
+}
+
 }  // namespace testutil

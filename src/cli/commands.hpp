@@ -69,6 +69,8 @@ struct EvalOptions {
     std::string split = "test";  // test | train
     bool json = false;
     double min_accuracy = -1.0;  // < 0: no gate
+    std::string dataset;         // empty: the one recorded in the weights file, else auto
+    std::string transpose;       // empty: as recorded in the weights file; auto | on | off
 };
 std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner);
 int run_eval(const EvalOptions& opt);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "mnistlr/catalog.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/evaluate.hpp"
@@ -141,6 +142,12 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
                     "[default: $MNISTLR_DATA or data/mnist]")
         ->option_text("DIR");
+    sub->add_option("--dataset", opt->dataset,
+                    "Data set (as for train) [default: the one the weights were trained on]")
+        ->check(CLI::IsMember(dataset_kind_names()));
+    sub->add_option("--transpose", opt->transpose,
+                    "Transpose images on loading [default: as when the weights were trained]")
+        ->check(CLI::IsMember({"auto", "on", "off"}));
     sub->add_option("--split", opt->split, "Split to evaluate on: test (t10k-* files) or train")
         ->capture_default_str()
         ->check(CLI::IsMember({"test", "train"}));
@@ -155,9 +162,23 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
 
 int run_eval(const EvalOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
-    const std::string data_dir = opt.data.empty() ? default_data_dir() : opt.data;
-    const SplitFiles files = find_split_files(data_dir, opt.split == "train" ? "train" : "t10k");
-    const Split split = load_split(files.images, files.labels);
+    // The data set and orientation the model was trained with, unless the flags say otherwise, so
+    // that `mnistlr eval fashion.bin` finds data/fashion and EMNIST comes out upright.
+    const auto& settings = wf.info.settings;
+    DataRequest req;
+    req.dataset = opt.dataset;
+    if (req.dataset.empty() && settings.contains("dataset") && settings["dataset"].is_string())
+        req.dataset = settings["dataset"].get<std::string>();
+    if (req.dataset.empty() || req.dataset == "generic" || !find_dataset_kind(req.dataset)) req.dataset = "auto";
+    if (!opt.transpose.empty()) {
+        req.transpose = opt.transpose == "on" ? Transpose::on : opt.transpose == "off" ? Transpose::off : Transpose::automatic;
+    } else if (settings.contains("transposed") && settings["transposed"].is_boolean()) {
+        req.transpose = settings["transposed"].get<bool>() ? Transpose::on : Transpose::off;
+    }
+    req.dir = opt.data.empty() && req.dataset == "auto" ? default_data_dir() : opt.data;
+    const LoadedData loaded = load_data(req, default_data_root());
+    const std::string& data_dir = loaded.dir;
+    const Split& split = opt.split == "train" ? loaded.data.train : loaded.data.test;
     const Metrics m = evaluate(wf.model, split);  // checks image size and labels against the model
 
     if (opt.json) {

@@ -28,7 +28,9 @@
 namespace mnistlr::cli {
 namespace {
 
-// The tuned recipe behind --recipe best, chosen on a 5000-image validation split (README).
+// The tuned recipe behind --recipe best: of 36 settings (epochs 10/20, batch 128/256, lr 0.5/1/2,
+// l2 0/1e-4/3e-4, Nesterov momentum 0.9, cosine schedule), the one with the best mean validation
+// accuracy over MNIST and Fashion-MNIST, validation = the first 5000 training images (README).
 struct Recipe {
     float lr;
     std::size_t batch;
@@ -39,7 +41,7 @@ struct Recipe {
     double average;
     float l2;
 };
-constexpr Recipe kBestRecipe{0.1f, 128, 8.0, "cosine", 0.9f, true, 0.5, 0.0f};
+constexpr Recipe kBestRecipe{0.5f, 256, 10.0, "cosine", 0.9f, true, 0.0, 1e-4f};
 
 void apply_best_recipe(TrainOptions& opt, const CLI::App& sub) {
     const auto unset = [&](const char* name) { return sub.count(name) == 0; };
