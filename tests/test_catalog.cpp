@@ -6,20 +6,12 @@
 #include "mnistlr/evaluate.hpp"
 #include "test_util.hpp"
 
+using testutil::error_of;
 using testutil::make_idx;
 using testutil::TempDir;
 using testutil::write_file;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const mnistlr::Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // An upright 8 x 6 glyph for class k: a vertical bar in column k % 6 plus a top row (so that a
 // transposition is visible: the bar would become a horizontal line).
@@ -168,4 +160,50 @@ TEST(Catalog, auto_recognises_real_mnist) {
     EXPECT_EQ(loaded.kind->name, "mnist");
     EXPECT_EQ(loaded.class_names.size(), 10u);
     EXPECT_FALSE(loaded.transposed);
+}
+
+// parse_class_names is read_class_names on bytes already in memory (the fuzz target's entry point).
+TEST(Catalog, parse_class_names_matches_read_class_names) {
+    TempDir d;
+    const std::string text = "cat\r\ndog\nGrüße";
+    const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+    write_file(d / "names.txt", bytes);
+    EXPECT_EQ(mnistlr::parse_class_names(mnistlr::Bytes(bytes), "mem"), mnistlr::read_class_names(d / "names.txt"));
+    EXPECT_EQ(error_of([] { mnistlr::parse_class_names(mnistlr::Bytes(std::vector<std::uint8_t>{'a'}), "mem"); }),
+              "mem: names 1 classes (at least 2 needed)");
+}
+
+// Found by fuzz_class_names: a carriage return not followed by '\n' was kept inside the name (the
+// class "T-shirt/top\ryTrouser"), which then prints over itself on a terminal.
+TEST(Catalog, fuzz_bare_carriage_return_is_refused) {
+    const std::vector<std::uint8_t> crash = {
+        0x54, 0x2d, 0x73, 0x68, 0x69, 0x72, 0x74, 0x2f, 0x74, 0x6f, 0x70, 0x0d, 0x79, 0x54, 0x72, 0x6f,
+        0x75, 0x73, 0x65, 0x72, 0x0d, 0x0a, 0x50, 0x75, 0x6c, 0x6c, 0x6f, 0x76, 0x65, 0x72, 0x0d, 0x0a,
+        0x41, 0x6e, 0x6b, 0x6c, 0x65, 0x20, 0x62, 0x6f, 0x6f, 0x74};
+    EXPECT_EQ(error_of([&] { mnistlr::parse_class_names(mnistlr::Bytes(crash), "names.txt"); }),
+              "names.txt: line 1 holds a carriage return inside a name (expected LF or CRLF line ends)");
+    // CRLF line ends and a final '\r' are still fine.
+    const std::vector<std::uint8_t> crlf = {'a', '\r', '\n', 'b', '\r'};
+    EXPECT_EQ(mnistlr::parse_class_names(mnistlr::Bytes(crlf), "names.txt"), (std::vector<std::string>{"a", "b"}));
+}
+
+// Found by fuzz_class_names' check that every accepted name can be written to the weights file:
+// UTF-16 surrogates, overlong forms and code points above U+10FFFF passed the UTF-8 check, and
+// `train --classes` then failed after training, when nlohmann::json refused to write them.
+TEST(Catalog, fuzz_only_strict_utf8_names_are_accepted) {
+    const std::vector<std::vector<std::uint8_t>> bad = {
+        {'a', '\n', 0xED, 0xA0, 0x80, '\n'},        // U+D800, a surrogate
+        {'a', '\n', 0xE0, 0x80, 0x80, '\n'},        // overlong U+0000
+        {'a', '\n', 0xF0, 0x80, 0x80, 0x80, '\n'},  // overlong U+0000 in 4 bytes
+        {'a', '\n', 0xF4, 0x90, 0x80, 0x80, '\n'},  // U+110000
+        {'a', '\n', 0xC0, 0xAF, '\n'},              // overlong '/'
+        {'a', '\n', 0xE2, 0x82, '\n'},              // truncated sequence
+    };
+    for (const auto& b : bad)
+        EXPECT_EQ(error_of([&] { mnistlr::parse_class_names(mnistlr::Bytes(b), "names.txt"); }),
+                  "names.txt: line 2 is not valid UTF-8");
+    // The edges that are valid: U+0800, U+D7FF, U+E000, U+10000, U+10FFFF.
+    const std::vector<std::uint8_t> good = {0xE0, 0xA0, 0x80, '\n', 0xED, 0x9F, 0xBF, '\n', 0xEE, 0x80, 0x80, '\n',
+                                            0xF0, 0x90, 0x80, 0x80, '\n', 0xF4, 0x8F, 0xBF, 0xBF, '\n'};
+    EXPECT_EQ(mnistlr::parse_class_names(mnistlr::Bytes(good), "names.txt").size(), 5u);
 }

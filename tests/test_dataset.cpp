@@ -4,20 +4,12 @@
 #include "mnistlr/error.hpp"
 #include "test_util.hpp"
 
+using testutil::error_of;
 using testutil::make_idx;
 using testutil::TempDir;
 using testutil::write_file;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const mnistlr::Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // Writes a split of n images (rows x cols) with the given labels under the given file names.
 void write_split(const std::string& images, const std::string& labels, std::uint32_t n, std::uint32_t rows,

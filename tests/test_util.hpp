@@ -15,7 +15,20 @@
 
 #include <gtest/gtest.h>
 
+#include "mnistlr/error.hpp"
+
 namespace testutil {
+
+// The message of the mnistlr::Error that f throws, or "" when it throws none.
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const mnistlr::Error& e) {
+        return e.what();
+    }
+    return "";
+}
 
 // A fresh directory under $TMPDIR, removed with everything in it at scope exit.
 class TempDir {
