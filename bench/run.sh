@@ -59,7 +59,8 @@ for entry in "${cmds[@]}"; do
   median=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$out/h.json")
   rss=()
   for _ in 1 2 3 4 5; do
-    rss+=("$( { /usr/bin/time -v $cmd >/dev/null 2>/dev/null; } 2>&1 | awk '/Maximum resident/ {print $6}')")
+    /usr/bin/time -v -o "$out/time.txt" $cmd >/dev/null 2>&1
+    rss+=("$(awk '/Maximum resident/ {print $6}' "$out/time.txt")")
   done
   rss_med=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 3p)
   printf '%s\t%s\t%s\n' "$name" "$median" "$rss_med" >> "$results"

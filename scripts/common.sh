@@ -34,13 +34,14 @@ ensure_packages() {
 build_release() {
   local werror=OFF
   [ "${CI:-}" = true ] && werror=ON
+  mkdir -p "$MNISTLR_BUILD"
   if [ ! -f "$MNISTLR_BUILD/CMakeCache.txt" ]; then
     log "configuring Release build in $MNISTLR_BUILD"
     cmake -S "$MNISTLR_ROOT" -B "$MNISTLR_BUILD" -DCMAKE_BUILD_TYPE=Release -DMNISTLR_WERROR=$werror "$@" \
-      >"$MNISTLR_BUILD.configure.log" 2>&1 || { cat "$MNISTLR_BUILD.configure.log" >&2; return 1; }
+      >"$MNISTLR_BUILD/configure.log" 2>&1 || { cat "$MNISTLR_BUILD/configure.log" >&2; return 1; }
   fi
-  cmake --build "$MNISTLR_BUILD" -j"$(nproc)" >"$MNISTLR_BUILD.build.log" 2>&1 || {
-    grep -E "error|Error" -A3 "$MNISTLR_BUILD.build.log" | head -60 >&2; log "build failed (log: $MNISTLR_BUILD.build.log)"; return 1; }
+  cmake --build "$MNISTLR_BUILD" -j"$(nproc)" >"$MNISTLR_BUILD/build.log" 2>&1 || {
+    grep -E "error|Error" -A3 "$MNISTLR_BUILD/build.log" | head -60 >&2; log "build failed (log: $MNISTLR_BUILD/build.log)"; return 1; }
 }
 
 fetch_data() {
