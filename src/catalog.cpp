@@ -50,18 +50,27 @@ const std::vector<DatasetKind>& kinds() {
 constexpr std::uint32_t kMnistTrainLabelsCrc = 0xba07e8efu;
 constexpr std::uint32_t kFashionTrainLabelsCrc = 0x2ed6e46au;
 
+// Strict UTF-8 (RFC 3629, section 4): no overlong forms, no UTF-16 surrogates (U+D800..U+DFFF), nothing
+// above U+10FFFF. The names go into the weights file's JSON, whose writer refuses all three.
 bool valid_utf8(const std::string& s) {
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;  // continuation bytes
+        std::size_t n = 0;                   // continuation bytes
+        unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
         if (c < 0x80) n = 0;
-        else if ((c & 0xE0) == 0xC0 && c >= 0xC2) n = 1;
-        else if ((c & 0xF0) == 0xE0) n = 2;
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) n = 3;
+        else if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) n = 2;
+        else if (c >= 0xF0 && c <= 0xF4) n = 3;
         else return false;
+        if (c == 0xE0) lo = 0xA0;       // overlong below U+0800
+        else if (c == 0xED) hi = 0x9F;  // surrogates
+        else if (c == 0xF0) lo = 0x90;  // overlong below U+10000
+        else if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
         if (i + n >= s.size()) return false;
-        for (std::size_t k = 1; k <= n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if (k == 1 ? (d < lo || d > hi) : (d & 0xC0) != 0x80) return false;
+        }
         i += n + 1;
     }
     return true;
@@ -91,8 +100,11 @@ const DatasetKind& identify_dataset(const Split& train) {
 }
 
 std::vector<std::string> read_class_names(const std::string& path) {
+    return parse_class_names(Bytes::map_file(path), path);
+}
+
+std::vector<std::string> parse_class_names(const Bytes& b, const std::string& path) {
     constexpr std::size_t kMaxBytes = 4u << 20, kMaxName = 64, kMaxNames = 65535;
-    const Bytes b = Bytes::map_file(path);
     if (b.size() > kMaxBytes) throw Error(path, "class-names file is larger than 4 MiB");
     std::vector<std::string> names;
     std::string cur;
@@ -112,6 +124,10 @@ std::vector<std::string> read_class_names(const std::string& path) {
         const auto c = static_cast<char>(b.data()[i]);
         if (c == '\n') {
             finish();
+        } else if (c == '\r' && i + 1 < b.size() && b.data()[i + 1] != '\n') {
+            // Only a CRLF line end (or a final '\r') is ignored: a bare CR would end up inside a name.
+            throw Error(path, "line " + std::to_string(line) +
+                                  " holds a carriage return inside a name (expected LF or CRLF line ends)");
         } else if (static_cast<unsigned char>(c) < 0x20 && c != '\r' && c != '\t') {
             throw Error(path, "line " + std::to_string(line) + " holds a control character (is this a text file?)");
         } else {

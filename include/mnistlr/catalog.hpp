@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mnistlr/dataset.hpp"
+#include "mnistlr/file_io.hpp"
 
 namespace mnistlr {
 
@@ -39,6 +40,8 @@ const DatasetKind& identify_dataset(const Split& train);
 // Reads a class-names file: UTF-8 text, one name per line (a trailing newline and '\r' are
 // ignored; at most 65535 names of at most 64 bytes, no control characters).
 std::vector<std::string> read_class_names(const std::string& path);
+// The same rules applied to bytes already in memory; `name` appears in error messages.
+std::vector<std::string> parse_class_names(const Bytes& bytes, const std::string& name);
 
 enum class Transpose { automatic, on, off };
 
