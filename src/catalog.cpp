@@ -181,15 +181,8 @@ LoadedData load_data(const DataRequest& req, const std::string& default_root) {
     LoadedData out;
     out.dir = !req.dir.empty() ? req.dir : default_root + "/" + (named ? named->dir : "mnist");
     const std::string prefix = named ? named->file_prefix : "";
-    const SplitFiles tr = find_split_files(out.dir, {prefix + "train"});
-    const SplitFiles te = find_split_files(out.dir, {prefix + "t10k", prefix + "test"});
+    out.data = load_splits(out.dir, {prefix + "train"}, {prefix + "t10k", prefix + "test"});
     Dataset& d = out.data;
-    d.train = load_split(tr.images, tr.labels);
-    d.test = load_split(te.images, te.labels);
-    if (d.test.rows != d.train.rows || d.test.cols != d.train.cols)
-        throw Error(d.test.images_path, "images are " + std::to_string(d.test.rows) + " x " +
-                                            std::to_string(d.test.cols) + " but the training images are " +
-                                            std::to_string(d.train.rows) + " x " + std::to_string(d.train.cols));
     out.kind = named ? named : &identify_dataset(d.train);
 
     out.transposed = req.transpose == Transpose::on || (req.transpose == Transpose::automatic && out.kind->transposed);

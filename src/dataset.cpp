@@ -96,9 +96,10 @@ SplitFiles find_split_files(const std::string& dir, const std::vector<std::strin
                          "-images.idx3-ubyte spelling) found; fetch MNIST with data/fetch.sh or pass --data DIR");
 }
 
-Dataset load_dataset(const std::string& dir) {
-    const SplitFiles tr = find_split_files(dir, "train");
-    const SplitFiles te = find_split_files(dir, "t10k");
+Dataset load_splits(const std::string& dir, const std::vector<std::string>& train_stems,
+                    const std::vector<std::string>& test_stems) {
+    const SplitFiles tr = find_split_files(dir, train_stems);
+    const SplitFiles te = find_split_files(dir, test_stems);
     Dataset d;
     d.train = load_split(tr.images, tr.labels);
     d.test = load_split(te.images, te.labels);
@@ -106,6 +107,11 @@ Dataset load_dataset(const std::string& dir) {
         throw Error(d.test.images_path, "images are " + std::to_string(d.test.rows) + " x " +
                                             std::to_string(d.test.cols) + " but the training images are " +
                                             std::to_string(d.train.rows) + " x " + std::to_string(d.train.cols));
+    return d;
+}
+
+Dataset load_dataset(const std::string& dir) {
+    Dataset d = load_splits(dir, {"train"}, {"t10k"});
     d.classes = d.train.label_span();
     if (d.classes < 2)
         throw Error(d.train.labels_path, "all training labels are 0: at least 2 classes are needed");

@@ -57,6 +57,11 @@ struct Dataset {
     std::uint32_t classes = 0;  // 1 + the largest training label
 };
 
+// Finds and loads a training and a test split in `dir` (see find_split_files for the stems) and
+// checks that their images have the same size. Labels are not checked against a class count.
+Dataset load_splits(const std::string& dir, const std::vector<std::string>& train_stems,
+                    const std::vector<std::string>& test_stems);
+
 // Loads <dir>'s training and test splits. The class count comes from the training labels; test
 // labels must be below it; both splits must have the same image size.
 Dataset load_dataset(const std::string& dir);
