@@ -1,8 +1,6 @@
 #include "mnistlr/model.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace mnistlr {
 namespace {
@@ -87,38 +85,6 @@ void gradient(const SoftmaxModel& m, const Matrix& X, Matrix& P, const std::uint
     dW.noalias() = X.leftCols(cols) * G.transpose();  // (P x n)(n x K) = P x K
     db.noalias() = G.rowwise().sum();                 // K
     if (l2 != 0.0f) dW += l2 * m.W;
-}
-
-double fused_gradient(const SoftmaxModel& m, const Matrix& X, const std::uint8_t* y, std::size_t n, float l2,
-                      Matrix& dW, Vector& db, float* z) {
-    using MapC = Eigen::Map<const Vector>;
-    using MapV = Eigen::Map<Vector>;
-    const auto P = static_cast<Eigen::Index>(m.pixels());
-    const std::uint32_t K = m.classes();
-    const float inv_n = 1.0f / static_cast<float>(n);
-    dW.setZero();
-    db.setZero();
-    double total = 0.0;
-    for (std::size_t j = 0; j < n; ++j) {
-        const MapC x(X.col(static_cast<Eigen::Index>(j)).data(), P);
-        float mx = -std::numeric_limits<float>::infinity();
-        for (std::uint32_t k = 0; k < K; ++k) {
-            z[k] = MapC(m.W.col(k).data(), P).dot(x) + m.b(k);  // z_k = w_k . x + b_k
-            mx = std::max(mx, z[k]);
-        }
-        const float zy = z[y[j]] - mx;  // kept before exponentiation, which may underflow
-        float s = 0.0f;
-        for (std::uint32_t k = 0; k < K; ++k) s += (z[k] = std::exp(z[k] - mx));
-        total += static_cast<double>(std::log(s)) - static_cast<double>(zy);  // log-sum-exp - (z_y - max)
-        const float inv_s = 1.0f / s;
-        for (std::uint32_t k = 0; k < K; ++k) {
-            const float g = (z[k] * inv_s - (k == y[j] ? 1.0f : 0.0f)) * inv_n;  // (p_k - [k = y]) / n
-            MapV(dW.col(k).data(), P).noalias() += g * x;                          // dW_k += g_k x
-            db(k) += g;
-        }
-    }
-    if (l2 != 0.0f) dW += l2 * m.W;
-    return total;
 }
 
 }  // namespace mnistlr

@@ -54,8 +54,7 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
       X_(ix(m_.pixels()), ix(config.batch)),   // P x B
       Z_(classes, ix(config.batch)),           // K x B
       dW_(ix(m_.pixels()), classes),           // P x K
-      db_(classes),                            // K
-      z_(classes) {                            // K, one sample's logits
+      db_(classes) {                           // K
     if (cfg_.momentum > 0.0f) {
         vW_ = Matrix::Zero(dW_.rows(), dW_.cols());  // velocity
         vb_ = Vector::Zero(classes);
@@ -81,7 +80,9 @@ double SgdStepper::step() {
     }
     for (std::size_t j = 0; j < B; ++j) y_[j] = data_.label(idx_[j]);
     load_columns(data_.pixels.data(), P, idx_.data(), B, X_);
-    const double loss = fused_gradient(m_, X_, y_.data(), B, cfg_.l2, dW_, db_, z_.data()) / static_cast<double>(B);
+    compute_logits(m_, X_, B, Z_);
+    const double loss = softmax_cross_entropy(Z_, y_.data(), B) / static_cast<double>(B);
+    gradient(m_, X_, Z_, y_.data(), B, cfg_.l2, dW_, db_);
     const float lr = scheduled_lr(cfg_, t_);
     if (cfg_.momentum == 0.0f) {
         m_.W.noalias() -= lr * dW_;  // plain gradient descent (the reference)

@@ -57,13 +57,4 @@ std::uint32_t argmax_column(const Matrix& Z, std::size_t j);
 void gradient(const SoftmaxModel& m, const Matrix& X, Matrix& P, const std::uint8_t* y, std::size_t n,
               float l2, Matrix& dW, Vector& db);
 
-// The training step's forward and backward pass fused per sample, for speed: for each column j of
-// X (already loaded), z = W^T x + b (K dot products), p = softmax(z), g = (p - e_y) / n, then
-// dW += x g^T (K axpys) and db += g. dW and db are overwritten (plus l2 * W). Returns the summed
-// cross-entropy. Same mathematics as compute_logits + softmax_cross_entropy + gradient (a test
-// compares them); summation order differs, so results agree to float rounding, not bitwise.
-// z must hold at least K floats. Does not allocate.
-double fused_gradient(const SoftmaxModel& m, const Matrix& X, const std::uint8_t* y, std::size_t n, float l2,
-                      Matrix& dW, Vector& db, float* z);
-
 }  // namespace mnistlr

@@ -99,7 +99,7 @@ private:
     std::vector<std::uint32_t> idx_, next_idx_;  // this step's batch and the next one (prefetched)
     std::vector<std::uint8_t> y_;
     Matrix X_, Z_, dW_, vW_;
-    Vector db_, vb_, z_;
+    Vector db_, vb_;
     SoftmaxModel avg_;
     std::size_t avg_start_ = 0, averaged_ = 0, t_ = 0;
 };
