@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
+#include "mnistlr/render.hpp"
 #include "mnistlr/weights_io.hpp"
 #include "test_util.hpp"
 
@@ -255,4 +256,38 @@ TEST(TrainCli, best_recipe_on_mnist_beats_the_reference) {
     EXPECT_FLOAT_EQ(j.at("settings").at("lr").get<float>(), 0.4f);  // an explicit flag overrides the recipe
     EXPECT_EQ(j.at("settings").at("batch").get<int>(), 256);
     EXPECT_TRUE(j.at("settings").at("nesterov").get<bool>());
+}
+
+TEST(TrainCli, synthetic_32x32_set_trains_plots_and_evaluates_end_to_end) {
+    TempDir d;
+    const std::string data = d / "set32";
+    ::mkdir(data.c_str(), 0755);
+    // 6 classes; class k is a bright 8 x 8 block at a position of its own on a dark 32 x 32 image.
+    auto write_split = [&](const std::string& stem, std::uint32_t n) {
+        std::vector<std::uint8_t> px, ys;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const std::uint32_t k = i % 6;
+            for (std::uint32_t r = 0; r < 32; ++r)
+                for (std::uint32_t c = 0; c < 32; ++c)
+                    px.push_back(r / 8 == k / 3 + 1 && c / 8 == k % 3 ? 220 : static_cast<std::uint8_t>((i * 7 + r + c) % 30));
+            ys.push_back(static_cast<std::uint8_t>(k));
+        }
+        testutil::write_file(data + "/" + stem + "-images-idx3-ubyte", testutil::make_idx({n, 32, 32}, px));
+        testutil::write_file(data + "/" + stem + "-labels-idx1-ubyte", testutil::make_idx({n}, ys));
+    };
+    write_split("train", 600);
+    write_split("t10k", 120);
+    const auto tr = run_mnistlr({"train", "--data", data, "--steps", "200", "--json", "-o", d / "w.bin"});
+    ASSERT_EQ(tr.code, 0) << tr.err;
+    const auto j = nlohmann::json::parse(tr.out);
+    EXPECT_EQ(j.at("image_rows").get<int>(), 32);
+    EXPECT_EQ(j.at("classes").get<int>(), 6);
+    EXPECT_GE(j.at("test_accuracy").get<double>(), 0.99);
+    const auto pw = run_mnistlr({"plot-weights", d / "w.bin", d / "w.png", "--scale", "4"});
+    ASSERT_EQ(pw.code, 0) << pw.err;
+    // 6 tiles: ceil(sqrt(6)) = 3 columns, 2 rows of 128-px tiles (render.hpp's formula).
+    EXPECT_NE(pw.out.find("(" + std::to_string(3 * 128 + 4 * mnistlr::kGutter) + " x "), std::string::npos) << pw.out;
+    const auto ev = run_mnistlr({"eval", d / "w.bin", "--data", data, "--json"});
+    ASSERT_EQ(ev.code, 0) << ev.err;
+    EXPECT_GE(nlohmann::json::parse(ev.out).at("accuracy").get<double>(), 0.99);
 }
