@@ -4,12 +4,12 @@
 #include <cstdint>
 #include <string>
 
-#include <stb_image.h>
 
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
 #include "mnistlr/plot.hpp"
+#include "decoded_png.hpp"
 #include "test_util.hpp"
 
 using testutil::run_mnistlr;
@@ -17,31 +17,8 @@ using testutil::TempDir;
 
 namespace {
 
-struct Decoded {
-    int w = 0, h = 0;
-    std::vector<std::uint8_t> rgb;
-    mnistlr::Rgb at(int x, int y) const {
-        const std::size_t o = 3 * (std::size_t(y) * std::size_t(w) + std::size_t(x));
-        return {rgb[o], rgb[o + 1], rgb[o + 2]};
-    }
-    int count(mnistlr::Rgb c) const {
-        int n = 0;
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) n += at(x, y) == c ? 1 : 0;
-        return n;
-    }
-};
-
-Decoded decode_file(const std::string& path) {
-    Decoded d;
-    int n = 0;
-    unsigned char* p = stbi_load(path.c_str(), &d.w, &d.h, &n, 3);
-    if (p) {
-        d.rgb.assign(p, p + 3 * std::size_t(d.w) * std::size_t(d.h));
-        stbi_image_free(p);
-    }
-    return d;
-}
+using Decoded = testutil::DecodedPng;
+using testutil::decode_png_file;
 
 void write_text(const std::string& path, const std::string& text) {
     testutil::write_file(path, std::vector<std::uint8_t>(text.begin(), text.end()));
@@ -113,7 +90,7 @@ TEST(PlotCurvesCli, draws_the_curves_train_records_on_real_mnist) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "curves (" + std::to_string(rows) + " rows) -> " + d / "c.png" + " (1200 x 520)\n");
     EXPECT_TRUE(r.err.empty()) << r.err;
-    const Decoded img = decode_file(d / "c.png");
+    const Decoded img = decode_png_file(d / "c.png");
     ASSERT_FALSE(img.rgb.empty()) << "the PNG does not decode";
     EXPECT_EQ(img.w, 1200);
     EXPECT_EQ(img.h, 520);
@@ -126,7 +103,7 @@ TEST(PlotCurvesCli, draws_the_curves_train_records_on_real_mnist) {
                      "--title", "200 steps", "--smooth", "5"});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "curves (" + std::to_string(rows) + " rows) -> " + d / "s.png" + " (1200 x 640)\n");
-    const Decoded s = decode_file(d / "s.png");
+    const Decoded s = decode_png_file(d / "s.png");
     EXPECT_EQ(s.w, 1200);
     EXPECT_EQ(s.h, 640);
     EXPECT_GT(s.count(mnistlr::kMinibatchAverageColour), 100);
@@ -141,7 +118,7 @@ TEST(PlotCurvesCli, train_columns_add_the_training_set_series) {
     ASSERT_EQ(r.code, 0) << r.err;
     r = run_mnistlr({"plot-curves", d / "c.csv", d / "c.png"});
     ASSERT_EQ(r.code, 0) << r.err;
-    const Decoded img = decode_file(d / "c.png");
+    const Decoded img = decode_png_file(d / "c.png");
     ASSERT_EQ(img.w, 1200);
     EXPECT_GT(img.count(mnistlr::kTrainColour), 50);
 }

@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include <stb_image.h>
 
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
 #include "mnistlr/render.hpp"
 #include "mnistlr/weights_io.hpp"
+#include "decoded_png.hpp"
 #include "test_util.hpp"
 
 using testutil::run_mnistlr;
@@ -18,25 +18,8 @@ using testutil::TempDir;
 
 namespace {
 
-struct Decoded {
-    int w = 0, h = 0;
-    std::vector<std::uint8_t> rgb;
-    mnistlr::Rgb at(int x, int y) const {
-        const std::size_t o = 3 * (std::size_t(y) * std::size_t(w) + std::size_t(x));
-        return {rgb[o], rgb[o + 1], rgb[o + 2]};
-    }
-};
-
-Decoded decode_file(const std::string& path) {
-    Decoded d;
-    int n = 0;
-    unsigned char* p = stbi_load(path.c_str(), &d.w, &d.h, &n, 3);
-    if (p) {
-        d.rgb.assign(p, p + 3 * std::size_t(d.w) * std::size_t(d.h));
-        stbi_image_free(p);
-    }
-    return d;
-}
+using Decoded = testutil::DecodedPng;
+using testutil::decode_png_file;
 
 // A small valid weights file: rows x cols x K, weight p of class k = (p - k) / 100.
 void write_weights(const std::string& path, std::uint32_t rows, std::uint32_t cols, std::uint32_t K,
@@ -152,18 +135,18 @@ TEST(PlotWeightsCli, geometry_and_grid_come_from_the_file_and_flags) {
     TempDir d;
     write_weights(d / "w.bin", 5, 9, 26, std::vector<std::string>(26, "letter"));  // 5 x 9 pictures, 26 classes
     ASSERT_EQ(run_mnistlr({"plot-weights", d / "w.bin", d / "a.png", "--scale", "2"}).code, 0);
-    Decoded a = decode_file(d / "a.png");
+    Decoded a = decode_png_file(d / "a.png");
     EXPECT_EQ(a.w, 6 * 18 + 7 * 12);            // ceil(sqrt(26)) = 6 columns of 9*2 px
     EXPECT_EQ(a.h, 12 + 5 * (32 + 10 + 12) + 60);  // 5 rows of 5*2 px
     ASSERT_EQ(run_mnistlr({"plot-weights", d / "w.bin", d / "b.png", "--scale", "3", "--cols", "13", "--no-colorbar",
                            "--cmap", "viridis", "--range", "per-class", "--clip", "99"})
                   .code,
               0);
-    Decoded b = decode_file(d / "b.png");
+    Decoded b = decode_png_file(d / "b.png");
     EXPECT_EQ(b.w, 13 * 27 + 14 * 12);
     EXPECT_EQ(b.h, 12 + 2 * (32 + 15 + 12));
     ASSERT_EQ(run_mnistlr({"plot-weights", d / "w.bin", d / "c.png", "--class", "25", "--cmap", "gray"}).code, 0);
-    Decoded c = decode_file(d / "c.png");
+    Decoded c = decode_png_file(d / "c.png");
     EXPECT_EQ(c.w, 72 + 24);
     EXPECT_EQ(c.h, 12 + 32 + 40 + 12 + 60);
     EXPECT_EQ(testutil::list_dir(d.path()), (std::vector<std::string>{"a.png", "b.png", "c.png", "w.bin"}));
@@ -181,7 +164,7 @@ TEST(PlotWeightsCli, trained_on_real_mnist_draws_a_one_as_a_vertical_blue_stroke
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
     EXPECT_TRUE(r.err.empty());
 
-    const Decoded img = decode_file(d / "w.png");
+    const Decoded img = decode_png_file(d / "w.png");
     ASSERT_FALSE(img.rgb.empty()) << "the PNG does not decode";
     // The documented size: 5 x 2 tiles of 224 px.
     EXPECT_EQ(img.w, 5 * 224 + 6 * 12);
