@@ -21,8 +21,10 @@ using v16f = float __attribute__((vector_size(64)));
 
 // 16 bytes -> 16 floats. GCC 12 turns a generic vector conversion into scalar inserts, so the
 // widening uses the instruction set's own zero-extension where there is one.
-inline v16f load16(const std::uint8_t* p) {
-    v16f out;
+// (Written through a pointer: returning a 64-byte vector by value draws GCC's -Wpsabi note on
+// builds without AVX-512.)
+inline void load16(const std::uint8_t* p, v16f* result) {
+    v16f& out = *result;
 #if defined(__AVX512F__)
     const __m512 f = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
     std::memcpy(&out, &f, sizeof out);
@@ -34,7 +36,6 @@ inline v16f load16(const std::uint8_t* p) {
 #else
     for (int l = 0; l < 16; ++l) out[l] = static_cast<float>(p[l]);
 #endif
-    return out;
 }
 
 // acc[k] = b_k + sum_p w[p * K + k] * x_p over one block (x_p: 16 bytes at xp + 16 p).
@@ -46,7 +47,8 @@ void accumulate(v16f* acc_out, const std::uint8_t* xp, std::size_t P, std::uint3
     v16f acc[KC ? KC : Evaluator::kMaxKernelClasses];
     for (std::uint32_t k = 0; k < K; ++k) acc[k] = v16f{} + bias[k];
     for (std::size_t p = 0; p < P; ++p, xp += kLanes, w += K) {
-        const v16f x = load16(xp);
+        v16f x;
+        load16(xp, &x);
         for (std::uint32_t k = 0; k < K; ++k) acc[k] += w[k] * x;  // z_k += (W_pk / 255) x_p
     }
     for (std::uint32_t k = 0; k < K; ++k) acc_out[k] = acc[k];

@@ -65,12 +65,52 @@ std::vector<std::vector<Tap>> axis_taps(std::uint32_t n, std::uint32_t m) {
     return taps;
 }
 
+// stb_image 2.27 (Debian's libstb) trusts the symbol counts of a JPEG Huffman table: a DHT segment
+// whose 16 counts add up to more than 256 makes it write past the table's arrays, corrupting the
+// decoder and then reading out of bounds (fixed upstream in stb_image 2.28). Found by fuzz_image.
+// This walks the JPEG's segments as stb does (fill bytes, stand-alone markers, entropy-coded data
+// after each scan up to the next marker) and refuses such a table before stb sees it. Anything it
+// cannot follow is left to stb, which rejects it or decodes it without reaching a table.
+void check_jpeg_huffman_tables(const std::uint8_t* p, std::size_t n, const std::string& name) {
+    std::size_t i = 0;
+    if (n < 2 || p[0] != 0xFF) return;
+    while (i < n && p[i] == 0xFF) ++i;
+    if (i >= n || p[i] != 0xD8) return;  // not a JPEG (stb's test: FF [FF...] D8)
+    ++i;
+    while (i < n) {
+        if (p[i] != 0xFF) {  // entropy-coded data (or junk): skip to the next marker
+            ++i;
+            continue;
+        }
+        while (i < n && p[i] == 0xFF) ++i;  // fill bytes
+        if (i >= n) return;
+        const std::uint8_t m = p[i++];
+        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) continue;  // stuffing, TEM, RSTn, SOI
+        if (m == 0xD9 || i + 2 > n) return;                                 // EOI or truncated
+        const std::size_t len = std::size_t{p[i]} << 8 | p[i + 1];
+        if (len < 2) return;
+        const std::size_t end = std::min(n, i + len);
+        if (m == 0xC4) {
+            for (std::size_t t = i + 2; t + 17 <= end;) {
+                std::size_t symbols = 0;
+                for (std::size_t k = 1; k <= 16; ++k) symbols += p[t + k];
+                if (symbols > 256)
+                    throw Error(name, "cannot decode image: corrupt JPEG Huffman table (expected at most 256 "
+                                      "symbols, got " + std::to_string(symbols) + ")");
+                t += 17 + symbols;
+            }
+        }
+        i = end;
+    }
+}
+
 }  // namespace
 
 GrayImage decode_image(const std::uint8_t* data, std::size_t size, const std::string& name) {
     const char* const kKinds = " (expected a PNG, JPEG, BMP, GIF, TGA, PSD, HDR, PIC or PNM image)";
     if (size > static_cast<std::size_t>(INT_MAX)) throw Error(name, "image file is too large to decode");
     const int len = static_cast<int>(size);
+    check_jpeg_huffman_tables(data, size, name);
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(data, len, &w, &h, &comp))
         throw Error(name, std::string("cannot decode image: ") + stbi_failure_reason() + kKinds);

@@ -259,3 +259,63 @@ TEST(Preprocess, the_handmade_seven_becomes_an_mnist_style_frame) {
     EXPECT_NEAR(c.y, 14.0, 0.5);
     EXPECT_FLOAT_EQ(*std::max_element(f.v.begin(), f.v.end()), 1.0f);
 }
+
+namespace {
+
+std::vector<std::uint8_t> from_hex(const std::string& hex) {
+    std::vector<std::uint8_t> out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+std::string decode_error(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+    try {
+        mnistlr::decode_image(bytes.data(), bytes.size(), name);
+    } catch (const mnistlr::Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+void append_bytes(void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<std::uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+}
+
+}  // namespace
+
+// Found by fuzz_image (UBSan: index 257 out of bounds in stbi__build_huffman): a JPEG whose fourth
+// Huffman table (AC 1) claims 1163 symbols; stb_image 2.27 wrote past its 256-entry arrays.
+TEST(Preprocess, fuzz_jpeg_huffman_table_over_256_symbols_is_refused) {
+    const auto crash = from_hex(
+        "ffd8ffe000104a46494600010100000100010000ffdb00840006040506050406060506070706080a100a0a09090a140e0f0c101714181817"
+        "1416161a1d251f1a1b231c1616202c20232627292a29191f2d302d283025282928010707070a080a130a0a13281a161a2828282828282828"
+        "282828282828282828282828282828282828282828282828282828282828282828282828282828282828ffc0001108000e000c0301220002"
+        "1101031101ffc401a20000010501010101010100000000000000000102030405060708090a0b100002010303020403050504040000017d01"
+        "020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a"
+        "434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8"
+        "a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9fa01000301010101"
+        "01010101010000000000000102030405060708090a0b11f6fdfefd0404030407050404000102770001020311040521310612415107617113"
+        "22328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728292a35363738393a434445464748494a53545556575859"
+        "5a636465666768696a737475767778797a82838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4"
+        "c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9faffda000c03010002110311003f00f74f8cde2bbef047c3"
+        "5d63c43a5456d35ed9f93e5a5cab34677cc88721483d18f7eb8aed6b95f8a5e11ff84efc09a9f86feddf60fb6f95fe91e579bb364a927ddd"
+        "cb9cecc751d6baaa00ffd9");
+    ASSERT_EQ(crash.size(), 683u);
+    EXPECT_EQ(decode_error(crash, "x.jpg"),
+              "x.jpg: cannot decode image: corrupt JPEG Huffman table (expected at most 256 symbols, got 1163)");
+    // The smallest such file: SOI, then a DHT segment whose 16 counts are all 255 (4080 symbols),
+    // after fill bytes as stb allows them.
+    std::vector<std::uint8_t> tiny = {0xFF, 0xD8, 0xFF, 0xFF, 0xC4, 0x00, 0x13, 0x10};
+    tiny.insert(tiny.end(), 16, 0xFF);
+    EXPECT_EQ(decode_error(tiny, "t.jpg"),
+              "t.jpg: cannot decode image: corrupt JPEG Huffman table (expected at most 256 symbols, got 4080)");
+    // Real JPEGs (their tables hold 12 and 162 symbols) still decode.
+    std::vector<std::uint8_t> px(16 * 16, 255), jpg;
+    for (int y = 3; y < 13; ++y) px[static_cast<std::size_t>(y * 16 + 7)] = 0;
+    ASSERT_TRUE(stbi_write_jpg_to_func(append_bytes, &jpg, 16, 16, 1, px.data(), 90));
+    const auto img = mnistlr::decode_image(jpg.data(), jpg.size(), "ok.jpg");
+    EXPECT_EQ(img.width, 16u);
+    EXPECT_EQ(img.height, 16u);
+}
