@@ -78,6 +78,10 @@ bool valid_utf8(const std::string& s) {
 
 }  // namespace
 
+Transpose parse_transpose(const std::string& flag) {
+    return flag == "on" ? Transpose::on : flag == "off" ? Transpose::off : Transpose::automatic;
+}
+
 const DatasetKind* find_dataset_kind(const std::string& name) {
     for (const auto& k : kinds())
         if (k.name == name) return &k;

@@ -44,6 +44,8 @@ std::vector<std::string> read_class_names(const std::string& path);
 std::vector<std::string> parse_class_names(const Bytes& bytes, const std::string& name);
 
 enum class Transpose { automatic, on, off };
+// "on" / "off" / anything else ("auto") -> Transpose (the --transpose flag).
+Transpose parse_transpose(const std::string& flag);
 
 struct DataRequest {
     std::string dir;           // empty: data/<kind's dir> (via default_dir_for)

@@ -171,7 +171,7 @@ int run_eval(const EvalOptions& opt) {
         req.dataset = settings["dataset"].get<std::string>();
     if (req.dataset.empty() || req.dataset == "generic" || !find_dataset_kind(req.dataset)) req.dataset = "auto";
     if (!opt.transpose.empty()) {
-        req.transpose = opt.transpose == "on" ? Transpose::on : opt.transpose == "off" ? Transpose::off : Transpose::automatic;
+        req.transpose = parse_transpose(opt.transpose);
     } else if (settings.contains("transposed") && settings["transposed"].is_boolean()) {
         req.transpose = settings["transposed"].get<bool>() ? Transpose::on : Transpose::off;
     }

@@ -202,7 +202,7 @@ int run_train(const TrainOptions& opt) {
     DataRequest req;
     req.dir = opt.data.empty() && opt.dataset == "auto" ? default_data_dir() : opt.data;
     req.dataset = opt.dataset;
-    req.transpose = opt.transpose == "on" ? Transpose::on : opt.transpose == "off" ? Transpose::off : Transpose::automatic;
+    req.transpose = parse_transpose(opt.transpose);
     req.classes_file = opt.classes_file;
     const LoadedData loaded = load_data(req, default_data_root());
     Dataset ds = loaded.data;
@@ -263,14 +263,32 @@ int run_train(const TrainOptions& opt) {
     });
     progress.finish();
 
+    // What the weights file records about how it was made (also for a Ctrl-C save).
+    const auto trained_info = [&] {
+        ModelInfo info;
+        info.class_names = loaded.class_names;
+        info.settings = {{"lr", cfg.lr},
+                         {"batch", cfg.batch},
+                         {"steps", tr.steps_done},
+                         {"seed", cfg.seed},
+                         {"l2", cfg.l2},
+                         {"schedule", opt.schedule},
+                         {"momentum", cfg.momentum},
+                         {"nesterov", cfg.nesterov},
+                         {"average", cfg.average_tail},
+                         {"validation", opt.validation},
+                         {"recipe", opt.recipe.empty() ? "custom" : opt.recipe},
+                         {"dataset", loaded.kind->name},
+                         {"transposed", loaded.transposed},
+                         {"train_count", ds.train.count}};
+        return info;
+    };
+
     if (tr.stopped_by_callback && g_interrupted) {
         std::fprintf(stderr, "mnistlr: interrupted after step %zu of %zu", tr.steps_done, cfg.steps);
         if (opt.save_on_interrupt) {
-            ModelInfo info;
-            info.class_names = loaded.class_names;
-            info.settings = {{"lr", cfg.lr}, {"batch", cfg.batch}, {"steps", tr.steps_done}, {"seed", cfg.seed},
-                             {"l2", cfg.l2}, {"dataset", loaded.kind->name}, {"transposed", loaded.transposed},
-                             {"interrupted", true}};
+            ModelInfo info = trained_info();
+            info.settings["interrupted"] = true;
             const auto bytes = encode_weights(tr.model, info);
             out.write(bytes.data(), bytes.size());
             out.commit();
@@ -298,22 +316,7 @@ int run_train(const TrainOptions& opt) {
     std::optional<Metrics> val;
     if (opt.validation > 0) val = final_eval.run(tr.model, validation);
 
-    ModelInfo info;
-    info.class_names = loaded.class_names;
-    info.settings = {{"lr", cfg.lr},
-                     {"batch", cfg.batch},
-                     {"steps", tr.steps_done},
-                     {"seed", cfg.seed},
-                     {"l2", cfg.l2},
-                     {"schedule", opt.schedule},
-                     {"momentum", cfg.momentum},
-                     {"nesterov", cfg.nesterov},
-                     {"average", cfg.average_tail},
-                     {"validation", opt.validation},
-                     {"recipe", opt.recipe.empty() ? "custom" : opt.recipe},
-                     {"dataset", loaded.kind->name},
-                     {"transposed", loaded.transposed},
-                     {"train_count", ds.train.count}};
+    ModelInfo info = trained_info();
     info.metrics = {{"test_accuracy", test.accuracy}, {"test_loss", test.loss}, {"test_count", test.count}};
     if (val) {
         info.metrics["validation_accuracy"] = val->accuracy;
