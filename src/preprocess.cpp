@@ -91,9 +91,11 @@ void check_jpeg_huffman_tables(const std::uint8_t* p, std::size_t n, const std::
         if (len < 2) return;
         const std::size_t end = std::min(n, i + len);
         if (m == 0xC4) {
-            for (std::size_t t = i + 2; t + 17 <= end;) {
+            // Like stb, a table is read whole even when the segment's length ends inside it (the
+            // counts then come from the bytes after the segment; past the file's end, zeros).
+            for (std::size_t t = i + 2; t < end;) {
                 std::size_t symbols = 0;
-                for (std::size_t k = 1; k <= 16; ++k) symbols += p[t + k];
+                for (std::size_t k = 1; k <= 16 && t + k < n; ++k) symbols += p[t + k];
                 if (symbols > 256)
                     throw Error(name, "cannot decode image: corrupt JPEG Huffman table (expected at most 256 "
                                       "symbols, got " + std::to_string(symbols) + ")");
@@ -117,6 +119,11 @@ GrayImage decode_image(const std::uint8_t* data, std::size_t size, const std::st
     if (w <= 0 || h <= 0 || static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) > kMaxImagePixels)
         throw Error(name, "image of " + std::to_string(w) + " x " + std::to_string(h) +
                               " pixels is out of range (at most " + std::to_string(kMaxImagePixels) + " pixels)");
+    const std::uint64_t declared = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h);
+    if (declared > std::max<std::uint64_t>(kFreeImagePixels, kMaxPixelsPerByte * std::uint64_t{size}))
+        throw Error(name, "image header declares " + std::to_string(w) + " x " + std::to_string(h) +
+                              " pixels but the file has only " + std::to_string(size) +
+                              " bytes (truncated or corrupt image)");
     struct Free {
         void operator()(stbi_uc* p) const { stbi_image_free(p); }
     };

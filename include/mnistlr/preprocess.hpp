@@ -54,6 +54,12 @@ struct Point {
 
 // Largest image accepted (pixels), checked from the header before decoding.
 constexpr std::uint64_t kMaxImagePixels = std::uint64_t{1} << 26;
+// Plausibility of the header against the file: an image may declare at most
+// max(kFreeImagePixels, kMaxPixelsPerByte * file size) pixels. stb_image fills missing pixel data
+// with zeros (HDR, BMP, TGA, PSD, PIC), so without this a 90-byte file decodes to 35 M pixels.
+// 1100 covers deflate's best ratio (1032:1, PNG), JPEG's (~85 pixels per byte) and run-length codes.
+constexpr std::uint64_t kFreeImagePixels = std::uint64_t{1} << 20;
+constexpr std::uint64_t kMaxPixelsPerByte = 1100;
 
 // Decodes an image file's bytes with stb_image. `name` appears in error messages.
 GrayImage decode_image(const std::uint8_t* data, std::size_t size, const std::string& name);
