@@ -337,6 +337,25 @@ TEST(Preprocess, fuzz_jpeg_huffman_table_running_past_its_segment_is_refused) {
               "y.jpg: cannot decode image: corrupt JPEG Huffman table (expected at most 256 symbols, got 472)");
 }
 
+// Found by fuzz_image (out-of-memory: malloc of 2 GB): an 89-byte PNG whose second IDAT chunk
+// declares 1.9 GB; stb_image sized its buffer from the declared length before reading.
+TEST(Preprocess, fuzz_png_chunk_longer_than_the_file_is_refused_before_allocating) {
+    const auto oom = from_hex(
+        "89504e470d0a1a0a0000000d494844520000000c0000000e08000000003ed6a2300000001e49444154785e63fccf80004c0c04388c8c"
+        "20050495414ca158196eb7010023d8d1021ba50a3072000094494441544e44ae426082");
+    ASSERT_EQ(oom.size(), 89u);
+    EXPECT_EQ(decode_error(oom, "o.png"),
+              "o.png: truncated or corrupt PNG: chunk 'IDAT' at byte 75 declares 1912602772 bytes of data but only 2 "
+              "remain");
+    // A PNG cut short inside its data, and one whose last chunk header is cut short.
+    std::vector<std::uint8_t> px(28 * 28, 0), png;
+    ASSERT_TRUE(stbi_write_png_to_func(append_bytes, &png, 28, 28, 1, px.data(), 28));
+    const std::vector<std::uint8_t> cut(png.begin(), png.end() - 20);
+    EXPECT_NE(decode_error(cut, "cut.png").find("cut.png: truncated or corrupt PNG: chunk 'IDAT'"), std::string::npos)
+        << decode_error(cut, "cut.png");
+    EXPECT_EQ(mnistlr::decode_image(png.data(), png.size(), "whole.png").width, 28u);
+}
+
 // Found by fuzz_image (timeout): a 90-byte run-length TGA declaring 23040 x 1546 pixels. stb_image
 // fills the missing pixel data with zeros, so it used to decode 35.6 M pixels (0.9 s, 210 MB) from
 // nothing. Declared pixels are now bounded by the file's size before anything is decoded.
