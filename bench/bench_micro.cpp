@@ -1,10 +1,14 @@
 // Micro-benchmarks on real MNIST (data/fetch.sh): one SGD step of the reference recipe
 // (batch 64 x 784 pixels x 10 classes) and one full evaluation of the 10000-image test set.
 // Whole-command timings against the peers are in bench/run.sh.
+#include <algorithm>
+#include <vector>
+
 #include <benchmark/benchmark.h>
 
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/evaluate.hpp"
+#include "mnistlr/kernels.hpp"
 #include "mnistlr/trainer.hpp"
 
 namespace {
@@ -35,6 +39,26 @@ void BM_TestEvaluation(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ds.test.count));
 }
 BENCHMARK(BM_TestEvaluation)->Unit(benchmark::kMillisecond);
+
+// The training step's forward kernel over the whole test set, one thread, logits only.
+void BM_TestLogitsKernel(benchmark::State& state) {
+    const auto& ds = mnist();
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 100;
+    const auto model = mnistlr::train(ds.train, ds.classes, cfg).model;
+    const std::size_t P = model.pixels(), K = model.classes(), chunk = 64;
+    std::vector<const std::uint8_t*> rows(ds.test.count);
+    for (std::size_t j = 0; j < rows.size(); ++j) rows[j] = ds.test.image(j);
+    std::vector<float> Z(K * chunk);
+    for (auto _ : state) {
+        for (std::size_t j = 0; j < rows.size(); j += chunk)
+            mnistlr::logits_u8(model.W.data(), model.b.data(), P, K, rows.data() + j, std::min(chunk, rows.size() - j),
+                               1.0f / 255.0f, Z.data());
+        benchmark::DoNotOptimize(Z.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ds.test.count));
+}
+BENCHMARK(BM_TestLogitsKernel)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mnistlr/error.hpp"
+#include "mnistlr/kernels.hpp"
 
 namespace mnistlr {
 
@@ -41,6 +42,8 @@ const TrainConfig& validated(const Split& data, std::uint32_t classes, const Tra
 
 Eigen::Index ix(std::size_t v) { return static_cast<Eigen::Index>(v); }
 
+constexpr float kInv255 = 1.0f / 255.0f;
+
 }  // namespace
 
 SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConfig& config)
@@ -51,7 +54,7 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
       idx_(config.batch),
       next_idx_(config.batch),
       y_(config.batch),
-      X_(ix(m_.pixels()), ix(config.batch)),   // P x B
+      rows_(config.batch),
       Z_(classes, ix(config.batch)),           // K x B
       dW_(ix(m_.pixels()), classes),           // P x K
       db_(classes) {                           // K
@@ -78,11 +81,19 @@ double SgdStepper::step() {
         const std::uint8_t* img = data_.image(next_idx_[j]);
         for (std::size_t off = 0; off < P; off += 64) __builtin_prefetch(img + off);
     }
-    for (std::size_t j = 0; j < B; ++j) y_[j] = data_.label(idx_[j]);
-    load_columns(data_.pixels.data(), P, idx_.data(), B, X_);
-    compute_logits(m_, X_, B, Z_);
+    const std::size_t K = m_.classes();
+    for (std::size_t j = 0; j < B; ++j) {
+        y_[j] = data_.label(idx_[j]);
+        rows_[j] = data_.image(idx_[j]);
+    }
+    // The products straight from the images' bytes (kernels.hpp); x / 255 applied to the sums.
+    logits_u8(m_.W.data(), m_.b.data(), P, K, rows_.data(), B, kInv255, Z_.data());
     const double loss = softmax_cross_entropy(Z_, y_.data(), B) / static_cast<double>(B);
-    gradient(m_, X_, Z_, y_.data(), B, cfg_.l2, dW_, db_);
+    for (std::size_t j = 0; j < B; ++j) Z_(y_[j], ix(j)) -= 1.0f;  // G = (P - Y) / B
+    Z_ *= 1.0f / static_cast<float>(B);
+    outer_u8(rows_.data(), B, Z_.data(), P, K, kInv255, dW_.data());  // dW = X G^T
+    db_.noalias() = Z_.rowwise().sum();
+    if (cfg_.l2 != 0.0f) dW_ += cfg_.l2 * m_.W;
     const float lr = scheduled_lr(cfg_, t_);
     if (cfg_.momentum == 0.0f) {
         m_.W.noalias() -= lr * dW_;  // plain gradient descent (the reference)
@@ -111,7 +122,7 @@ double SgdStepper::step() {
 void SgdStepper::score_last_batch(float& loss, float& accuracy) {
     const std::size_t B = cfg_.batch;
     std::size_t correct = 0;
-    compute_logits(m_, X_, B, Z_);
+    logits_u8(m_.W.data(), m_.b.data(), m_.pixels(), m_.classes(), rows_.data(), B, kInv255, Z_.data());
     loss = static_cast<float>(softmax_cross_entropy(Z_, y_.data(), B, &correct) / static_cast<double>(B));
     accuracy = static_cast<float>(static_cast<double>(correct) / static_cast<double>(B));
 }
@@ -119,8 +130,10 @@ void SgdStepper::score_last_batch(float& loss, float& accuracy) {
 void SgdStepper::score_next_batch(float& loss, float& accuracy) {
     const std::size_t B = cfg_.batch;
     std::vector<std::uint8_t>& y = y_;
-    for (std::size_t j = 0; j < B; ++j) y[j] = data_.label(next_idx_[j]);
-    load_columns(data_.pixels.data(), m_.pixels(), next_idx_.data(), B, X_);
+    for (std::size_t j = 0; j < B; ++j) {
+        y[j] = data_.label(next_idx_[j]);
+        rows_[j] = data_.image(next_idx_[j]);
+    }
     score_last_batch(loss, accuracy);
 }
 

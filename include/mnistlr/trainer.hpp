@@ -98,7 +98,8 @@ private:
     EpochBatcher batcher_;
     std::vector<std::uint32_t> idx_, next_idx_;  // this step's batch and the next one (prefetched)
     std::vector<std::uint8_t> y_;
-    Matrix X_, Z_, dW_, vW_;
+    std::vector<const std::uint8_t*> rows_;  // the batch's images, where they lie in the split
+    Matrix Z_, dW_, vW_;
     Vector db_, vb_;
     SoftmaxModel avg_;
     std::size_t avg_start_ = 0, averaged_ = 0, t_ = 0;

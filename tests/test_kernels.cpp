@@ -1,0 +1,116 @@
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mnistlr/kernels.hpp"
+
+namespace {
+
+struct Case {
+    std::size_t P, K, n;
+};
+
+// Shapes around every boundary of the kernels: whole vectors and a tail of pixels (784 = 49 x 16;
+// 100 and 7 leave a tail at either width), class groups of 10 plus a remainder (1 .. 9), an odd
+// image or pixel-vector count (the pair loops' single leftovers).
+const Case kCases[] = {
+    {784, 10, 64}, {784, 10, 1}, {784, 10, 3},  {784, 26, 64}, {784, 47, 5}, {784, 1, 2},
+    {100, 13, 7},  {7, 3, 4},    {16, 10, 2},   {48, 9, 9},    {784, 62, 3}, {33, 20, 1},
+};
+
+struct Data {
+    std::vector<std::uint8_t> pixels;  // n images of P bytes
+    std::vector<const std::uint8_t*> rows;
+    std::vector<float> W, b, G;
+};
+
+Data make(const Case& c, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    Data d;
+    d.pixels.resize(c.P * c.n);
+    for (auto& v : d.pixels) v = static_cast<std::uint8_t>(byte(rng) < 128 ? 0 : byte(rng));  // half ink, like digits
+    // Images in reverse order, to show the kernels follow the pointers rather than assume a stride.
+    for (std::size_t j = 0; j < c.n; ++j) d.rows.push_back(d.pixels.data() + (c.n - 1 - j) * c.P);
+    d.W.resize(c.P * c.K);
+    for (auto& v : d.W) v = normal(rng);
+    d.b.resize(c.K);
+    for (auto& v : d.b) v = normal(rng);
+    d.G.resize(c.K * c.n);
+    for (auto& v : d.G) v = normal(rng);
+    return d;
+}
+
+TEST(Kernels, logits_match_a_double_precision_product) {
+    for (const auto& c : kCases) {
+        const auto d = make(c, 1);
+        std::vector<float> Z(c.K * c.n, -1.0f);
+        mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, Z.data());
+        for (std::size_t j = 0; j < c.n; ++j)
+            for (std::size_t k = 0; k < c.K; ++k) {
+                double s = 0, mag = 0;
+                for (std::size_t p = 0; p < c.P; ++p) {
+                    const double x = d.rows[j][p] / 255.0;
+                    s += double(d.W[k * c.P + p]) * x;
+                    mag += std::abs(double(d.W[k * c.P + p]) * x);
+                }
+                s += d.b[k];
+                ASSERT_NEAR(Z[j * c.K + k], s, 1e-5 * (mag + 1.0))
+                    << "P " << c.P << " K " << c.K << " n " << c.n << " image " << j << " class " << k;
+            }
+    }
+}
+
+TEST(Kernels, outer_product_matches_a_double_precision_product) {
+    for (const auto& c : kCases) {
+        const auto d = make(c, 2);
+        std::vector<float> dW(c.P * c.K, 123.0f);  // overwritten, not added to
+        mnistlr::outer_u8(d.rows.data(), c.n, d.G.data(), c.P, c.K, 0.5f, dW.data());
+        for (std::size_t k = 0; k < c.K; ++k)
+            for (std::size_t p = 0; p < c.P; ++p) {
+                double s = 0, mag = 0;
+                for (std::size_t j = 0; j < c.n; ++j) {
+                    s += double(d.G[j * c.K + k]) * d.rows[j][p];
+                    mag += std::abs(double(d.G[j * c.K + k]) * d.rows[j][p]);
+                }
+                ASSERT_NEAR(dW[k * c.P + p], 0.5 * s, 1e-5 * (mag + 1.0))
+                    << "P " << c.P << " K " << c.K << " n " << c.n << " pixel " << p << " class " << k;
+            }
+    }
+}
+
+TEST(Kernels, same_inputs_give_the_same_bits) {
+    const Case c{784, 10, 64};
+    const auto d = make(c, 3);
+    std::vector<float> Z1(c.K * c.n), Z2(c.K * c.n), W1(c.P * c.K), W2(c.P * c.K);
+    mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, Z1.data());
+    mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, Z2.data());
+    mnistlr::outer_u8(d.rows.data(), c.n, d.G.data(), c.P, c.K, 1.0f / 255.0f, W1.data());
+    mnistlr::outer_u8(d.rows.data(), c.n, d.G.data(), c.P, c.K, 1.0f / 255.0f, W2.data());
+    EXPECT_EQ(std::memcmp(Z1.data(), Z2.data(), Z1.size() * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(W1.data(), W2.data(), W1.size() * sizeof(float)), 0);
+}
+
+TEST(Kernels, an_image_scores_the_same_alone_or_in_a_batch) {
+    // The pair loop and the single-image loop must agree exactly: an image's logits may not depend
+    // on its neighbours in the batch (the evaluation and the training step rely on it).
+    const Case c{784, 26, 5};
+    const auto d = make(c, 4);
+    std::vector<float> all(c.K * c.n), one(c.K);
+    mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, all.data());
+    for (std::size_t j = 0; j < c.n; ++j) {
+        mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data() + j, 1, 1.0f / 255.0f, one.data());
+        EXPECT_EQ(std::memcmp(one.data(), all.data() + j * c.K, c.K * sizeof(float)), 0) << "image " << j;
+    }
+}
+
+TEST(Kernels, lanes_are_a_power_of_two) {
+    const auto l = mnistlr::kernel_lanes();
+    EXPECT_TRUE(l == 8 || l == 16) << l;
+}
+
+}  // namespace
