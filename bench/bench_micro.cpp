@@ -34,11 +34,11 @@ void BM_TestEvaluation(benchmark::State& state) {
     mnistlr::TrainConfig cfg;
     cfg.steps = 100;
     const auto model = mnistlr::train(ds.train, ds.classes, cfg).model;
-    mnistlr::Evaluator ev(model.pixels(), model.classes());
+    mnistlr::Evaluator ev(model.pixels(), model.classes(), static_cast<unsigned>(state.range(0)));
     for (auto _ : state) benchmark::DoNotOptimize(ev.run(model, ds.test).accuracy);
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ds.test.count));
 }
-BENCHMARK(BM_TestEvaluation)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TestEvaluation)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 // The training step's forward kernel over the whole test set, one thread, logits only.
 void BM_TestLogitsKernel(benchmark::State& state) {

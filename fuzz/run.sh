@@ -6,6 +6,7 @@
 # Layout under build-fuzz/: seeds/<t> (regenerated), corpus/<t> (grows, kept between runs),
 # artifacts/<t>/ (crash-*, leak-*, timeout-*, oom-*: the findings), logs/<t>/fuzz-0.log.
 # A finding replays with: build-fuzz/fuzz/fuzz_<t> build-fuzz/artifacts/<t>/crash-...
+# MNISTLR_FUZZ_NICE (default 19): its niceness; at 19, other busy processes can starve it into false timeouts.
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +32,7 @@ cd "$BUILD/logs/$t"
 rm -f fuzz-0.log
 start=$(date +%s)
 set +e
-nice -n 19 "$BUILD/fuzz/fuzz_$t" -jobs=1 -workers=1 -max_total_time="$secs" -timeout=5 -print_final_stats=1 \
+nice -n "${MNISTLR_FUZZ_NICE:-19}" "$BUILD/fuzz/fuzz_$t" -jobs=1 -workers=1 -max_total_time="$secs" -timeout=5 -print_final_stats=1 \
   -artifact_prefix="$BUILD/artifacts/$t/" "${dict[@]}" "$@" "$BUILD/corpus/$t" "$BUILD/seeds/$t" >parent.log 2>&1
 rc=$?
 set -e

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -100,4 +101,73 @@ TEST(Evaluate, confusion_sums_to_count_and_diagonal_gives_accuracy) {
         }
     EXPECT_EQ(total, 777u);
     EXPECT_DOUBLE_EQ(double(diag) / 777.0, got.accuracy);
+}
+
+namespace {
+
+// Digit-like images: ink in a central disc of varying radius, zero elsewhere, some blank images.
+mnistlr::Split sparse_split(std::size_t n, std::uint32_t side, std::uint32_t K, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<std::uint8_t> px(n * side * side, 0), ys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        ys[i] = static_cast<std::uint8_t>(rng() % K);
+        if (i % 7 == 3) continue;  // blank
+        const double r = 1.0 + double(rng() % (side / 2));
+        for (std::uint32_t y = 0; y < side; ++y)
+            for (std::uint32_t x = 0; x < side; ++x) {
+                const double dx = x - side / 2.0, dy = y - side / 2.0;
+                if (dx * dx + dy * dy <= r * r && rng() % 3 != 0)
+                    px[i * side * side + y * side + x] = static_cast<std::uint8_t>(1 + rng() % 255);
+            }
+    }
+    mnistlr::Split s;
+    s.count = n;
+    s.rows = side;
+    s.cols = side;
+    s.pixels = mnistlr::Bytes(std::move(px));
+    s.labels = mnistlr::Bytes(std::move(ys));
+    return s;
+}
+
+}  // namespace
+
+TEST(Evaluate, sparse_images_skip_empty_pixel_rows_without_changing_results) {
+    // Zero pixels shared by a block of 16 images are not stored; the sums must not change.
+    for (const std::size_t n : {1u, 16u, 33u, 1500u}) {
+        const auto s = sparse_split(n, 28, 10, unsigned(n));
+        const auto m = random_model(28, 28, 10, 7);
+        const auto got = mnistlr::evaluate(m, s);
+        const auto want = naive(m, s);
+        EXPECT_NEAR(got.loss, want.loss, 1e-5) << n;
+        EXPECT_EQ(got.correct, want.correct) << n;
+        EXPECT_EQ(got.confusion, want.confusion) << n;
+    }
+    // 26 classes (the other compiled class count) and the generic count.
+    for (const std::uint32_t K : {26u, 13u}) {
+        const auto s = sparse_split(100, 12, K, K);
+        const auto m = random_model(12, 12, K, K);
+        EXPECT_NEAR(mnistlr::evaluate(m, s).loss, naive(m, s).loss, 1e-5) << K;
+        EXPECT_EQ(mnistlr::evaluate(m, s).correct, naive(m, s).correct) << K;
+    }
+}
+
+TEST(Evaluate, images_over_65536_pixels_keep_every_row) {
+    // Pixel numbers are stored in 16 bits; larger images take the path that stores all rows.
+    const auto s = sparse_split(5, 300, 10, 11);
+    const auto m = random_model(300, 300, 10, 12);
+    const auto got = mnistlr::evaluate(m, s);
+    EXPECT_NEAR(got.loss, naive(m, s).loss, 1e-5);
+    EXPECT_EQ(got.correct, naive(m, s).correct);
+}
+
+TEST(Evaluate, extreme_logits_give_a_finite_loss) {
+    // Differences below -87 between logits: the vector exp clamps, the loss stays finite and right.
+    auto s = sparse_split(32, 4, 3, 5);
+    auto m = mnistlr::SoftmaxModel::zeros(4, 4, 3);
+    m.b << 0.0f, -200.0f, 50.0f;
+    const auto got = mnistlr::evaluate(m, s);
+    const auto want = naive(m, s);
+    EXPECT_TRUE(std::isfinite(got.loss));
+    EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
+    EXPECT_EQ(got.correct, want.correct);
 }

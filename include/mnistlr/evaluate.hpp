@@ -28,9 +28,13 @@ struct Metrics {
 // Sixteen images are scored at a time, one per vector lane:
 //   z_k[lane] = b_k + sum_p (W_pk / 255) * x_p[lane]
 // so each pixel row is loaded once and converted in registers, and the model is read once per 16
-// images. Blocks of images are split across `threads` threads; per-block sums are added in block
-// order, so results do not depend on the thread count. Up to kMaxKernelClasses classes; beyond
-// that a plain Eigen path is used.
+// images. A pixel that is zero in all sixteen images of a block adds nothing, so the copy keeps
+// only a block's other pixel rows, with their pixel numbers: on MNIST half of them (the digits'
+// 19% ink leaves the borders empty), on Fashion-MNIST 92%. The sums are the same, term for term.
+// The loss is then computed for the sixteen lanes at once (max, exp, arg-max as vector
+// operations; exp is a polynomial accurate to ~2 ulp). Blocks of images are split across `threads`
+// threads; per-block sums are added in block order, so results do not depend on the thread
+// count. Up to kMaxKernelClasses classes; beyond that a plain Eigen path is used.
 class Evaluator {
 public:
     static constexpr std::uint32_t kMaxKernelClasses = 64;
@@ -50,7 +54,10 @@ private:
     const std::uint8_t* cached_pixels_ = nullptr;
     std::size_t cached_count_ = 0;
     std::size_t padded_ = 0;
-    std::vector<std::uint8_t> transposed_;  // blocks x pixels x 16 (see above)
+    bool compact_ = false;  // rows indexed by row_pixel_ (P <= 65536), else all P rows stored
+    std::vector<std::uint8_t> transposed_;  // per block, its non-empty pixel rows x 16 (see above)
+    std::vector<std::uint16_t> row_pixel_;  // the pixel number of each stored row
+    std::vector<std::size_t> block_row_;    // block b's rows are [block_row_[b], block_row_[b + 1])
     std::vector<float> w_scaled_;           // pixels x K, row-major: W_pk / 255
     std::vector<float> bias_;               // K
     std::vector<double> block_loss_;
