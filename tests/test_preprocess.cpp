@@ -356,6 +356,29 @@ TEST(Preprocess, fuzz_png_chunk_longer_than_the_file_is_refused_before_allocatin
     EXPECT_EQ(mnistlr::decode_image(png.data(), png.size(), "whole.png").width, 28u);
 }
 
+// Found by fuzz_image (UBSan: signed integer overflow in stbi__pnm_getinteger): a PGM header
+// whose width has 22 digits. stb_image 2.27 multiplies by 10 in an int without a check.
+TEST(Preprocess, fuzz_pnm_header_number_over_int_max_is_refused) {
+    const auto crash = from_hex(
+        "50350a38353535353535353535353535353535353535353520380a020a0202020202020202020202020489504e470d0a1a0a0000000d4948"
+        "4452000000090000000c0806000000b05c970000000202020202020202020202020202020202020222e1053800c6090805a3000000194944"
+        "4154785e631860f01f0a909dc1448c9b86ac22e1053800c60908056331168c00415402020202020202ffffff0000ffffffffffff0000ffff"
+        "ffa3ffff0000ff6331168c0000000049454e44ae426082ffffffffff0000ffffffffffff0000ffffffffffffffffffff");
+    ASSERT_EQ(crash.size(), 216u);
+    EXPECT_EQ(decode_error(crash, "p.pgm"), "p.pgm: cannot decode image: PNM header's width is too large");
+    const std::string tall = "P5 # comment\n3\n#\n99999999999 255\n";
+    EXPECT_EQ(decode_error(std::vector<std::uint8_t>(tall.begin(), tall.end()), "t.pgm"),
+              "t.pgm: cannot decode image: PNM header's height is too large");
+    const std::string max = "P6 3 2 2147483647";
+    EXPECT_EQ(decode_error(std::vector<std::uint8_t>(max.begin(), max.end()), "m.ppm").find("too large"),
+              std::string::npos);  // INT_MAX itself does not overflow (stb then refuses it for other reasons)
+    std::string ok = "P5\n2 2\n255\n";
+    ok += std::string("\x00\xff\xff\x00", 4);
+    const auto img = mnistlr::decode_image(reinterpret_cast<const std::uint8_t*>(ok.data()), ok.size(), "ok.pgm");
+    EXPECT_EQ(img.width, 2u);
+    EXPECT_EQ(img.height, 2u);
+}
+
 // Found by fuzz_image (timeout): a 90-byte run-length TGA declaring 23040 x 1546 pixels. stb_image
 // fills the missing pixel data with zeros, so it used to decode 35.6 M pixels (0.9 s, 210 MB) from
 // nothing. Declared pixels are now bounded by the file's size before anything is decoded.
