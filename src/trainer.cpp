@@ -34,6 +34,9 @@ const TrainConfig& validated(const Split& data, std::uint32_t classes, const Tra
     if (!(config.lr > 0.0f) || !std::isfinite(config.lr)) throw Error("--lr must be a positive number");
     if (!(config.l2 >= 0.0f) || !std::isfinite(config.l2)) throw Error("--l2 must be zero or positive");
     if (!(config.momentum >= 0.0f && config.momentum < 1.0f)) throw Error("--momentum must be in [0, 1)");
+    if (config.optimizer == Optimizer::adam && (config.momentum != 0.0f || config.nesterov))
+        throw Error("--momentum and --nesterov are for --optimizer sgd (Adam has its own moments)");
+    if (!(config.smooth >= 0.0f) || !std::isfinite(config.smooth)) throw Error("--smooth must be zero or positive");
     if (!(config.average_tail >= 0.0 && config.average_tail <= 1.0)) throw Error("--average must be in [0, 1]");
     if (data.count > std::size_t{0xFFFFFFFFu}) throw Error(data.images_path, "more than 2^32 images");
     check_labels(data, classes);
@@ -43,6 +46,28 @@ const TrainConfig& validated(const Split& data, std::uint32_t classes, const Tra
 Eigen::Index ix(std::size_t v) { return static_cast<Eigen::Index>(v); }
 
 constexpr float kInv255 = 1.0f / 255.0f;
+constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEps = 1e-8f;
+
+// dW += lambda * (graph Laplacian of the 4-neighbour pixel grid) * W, for each class's picture:
+// the gradient of lambda/2 * sum over neighbour pairs (p, q) of (W[p] - W[q])^2.
+void add_smoothness_gradient(const float* W, std::size_t rows, std::size_t cols, std::size_t K, float lambda,
+                             float* dW) {
+    const std::size_t P = rows * cols;
+    for (std::size_t k = 0; k < K; ++k) {
+        const float* w = W + k * P;
+        float* g = dW + k * P;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c) {
+                const std::size_t p = r * cols + c;
+                float acc = 0.0f;
+                if (r > 0) acc += w[p] - w[p - cols];
+                if (r + 1 < rows) acc += w[p] - w[p + cols];
+                if (c > 0) acc += w[p] - w[p - 1];
+                if (c + 1 < cols) acc += w[p] - w[p + 1];
+                g[p] += lambda * acc;
+            }
+    }
+}
 
 }  // namespace
 
@@ -61,6 +86,12 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
     if (cfg_.momentum > 0.0f) {
         vW_ = Matrix::Zero(dW_.rows(), dW_.cols());  // velocity
         vb_ = Vector::Zero(classes);
+    }
+    if (cfg_.optimizer == Optimizer::adam) {  // first and second moments
+        vW_ = Matrix::Zero(dW_.rows(), dW_.cols());
+        sW_ = Matrix::Zero(dW_.rows(), dW_.cols());
+        vb_ = Vector::Zero(classes);
+        sb_ = Vector::Zero(classes);
     }
     batcher_.next(cfg_.batch, next_idx_.data());
     const auto tail = static_cast<std::size_t>(std::llround(cfg_.average_tail * static_cast<double>(cfg_.steps)));
@@ -94,8 +125,19 @@ double SgdStepper::step() {
     outer_u8(rows_.data(), B, Z_.data(), P, K, kInv255, dW_.data());  // dW = X G^T
     db_.noalias() = Z_.rowwise().sum();
     if (cfg_.l2 != 0.0f) dW_ += cfg_.l2 * m_.W;
+    if (cfg_.smooth != 0.0f) add_smoothness_gradient(m_.W.data(), data_.rows, data_.cols, K, cfg_.smooth, dW_.data());
     const float lr = scheduled_lr(cfg_, t_);
-    if (cfg_.momentum == 0.0f) {
+    if (cfg_.optimizer == Optimizer::adam) {  // W -= lr m^ / (sqrt(v^) + eps), m^ v^ bias-corrected
+        const double t = static_cast<double>(t_ + 1);
+        const auto step = static_cast<float>(lr / (1.0 - std::pow(double{kAdamBeta1}, t)));
+        const auto root_c2 = static_cast<float>(std::sqrt(1.0 - std::pow(double{kAdamBeta2}, t)));
+        vW_ = kAdamBeta1 * vW_ + (1.0f - kAdamBeta1) * dW_;
+        vb_ = kAdamBeta1 * vb_ + (1.0f - kAdamBeta1) * db_;
+        sW_ = kAdamBeta2 * sW_.array() + (1.0f - kAdamBeta2) * dW_.array().square();
+        sb_ = kAdamBeta2 * sb_.array() + (1.0f - kAdamBeta2) * db_.array().square();
+        m_.W.array() -= step * vW_.array() / (sW_.array().sqrt() / root_c2 + kAdamEps);
+        m_.b.array() -= step * vb_.array() / (sb_.array().sqrt() / root_c2 + kAdamEps);
+    } else if (cfg_.momentum == 0.0f) {
         m_.W.noalias() -= lr * dW_;  // plain gradient descent (the reference)
         m_.b.noalias() -= lr * db_;
     } else {

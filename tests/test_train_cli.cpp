@@ -248,14 +248,15 @@ TEST(TrainCli, fashion_reference_and_best_recipe_with_class_names) {
 TEST(TrainCli, best_recipe_on_mnist_beats_the_reference) {
     ASSERT_TRUE(testutil::mnist_present());
     TempDir d;
-    const auto r = run_mnistlr({"train", "--data", testutil::mnist_dir(), "--recipe", "best", "--lr", "0.4", "--json",
+    const auto r = run_mnistlr({"train", "--data", testutil::mnist_dir(), "--recipe", "best", "--lr", "0.004", "--json",
                                 "--quiet", "-o", d / "w.bin"});
     ASSERT_EQ(r.code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_GE(j.at("test_accuracy").get<double>(), 0.924);
-    EXPECT_FLOAT_EQ(j.at("settings").at("lr").get<float>(), 0.4f);  // an explicit flag overrides the recipe
-    EXPECT_EQ(j.at("settings").at("batch").get<int>(), 256);
-    EXPECT_TRUE(j.at("settings").at("nesterov").get<bool>());
+    EXPECT_FLOAT_EQ(j.at("settings").at("lr").get<float>(), 0.004f);  // an explicit flag overrides the recipe
+    EXPECT_EQ(j.at("settings").at("batch").get<int>(), 128);
+    EXPECT_EQ(j.at("settings").at("optimizer"), "adam");
+    EXPECT_FLOAT_EQ(j.at("settings").at("smooth").get<float>(), 1e-4f);
 }
 
 TEST(TrainCli, synthetic_32x32_set_trains_plots_and_evaluates_end_to_end) {

@@ -95,6 +95,28 @@ TEST(Trainer, step_loop_does_not_allocate) {
     EXPECT_EQ(at_last, at_first) << "heap allocations inside the step loop";
 }
 
+TEST(Trainer, adam_with_smoothness_learns_is_deterministic_and_does_not_allocate) {
+    const auto data = blobs(2000, 4, 6);
+    mnistlr::TrainConfig cfg;
+    cfg.optimizer = mnistlr::Optimizer::adam;
+    cfg.lr = 0.01f;
+    cfg.smooth = 1e-3f;
+    cfg.l2 = 1e-4f;
+    cfg.steps = 300;
+    cfg.schedule = mnistlr::Schedule::cosine;
+    std::size_t at_first = 0, at_last = 0;
+    const auto r = mnistlr::train(data, 4, cfg, [&](const mnistlr::StepInfo& s) {
+        if (s.step == 1) at_first = g_allocations.load();
+        if (s.step == s.steps) at_last = g_allocations.load();
+        return true;
+    });
+    EXPECT_EQ(at_last, at_first) << "heap allocations inside the step loop";
+    EXPECT_GE(mnistlr::evaluate(r.model, data).accuracy, 0.99);
+    EXPECT_EQ(mnistlr::encode_weights(r.model, {}), mnistlr::encode_weights(mnistlr::train(data, 4, cfg).model, {}));
+    cfg.momentum = 0.9f;  // Adam has its own moments
+    EXPECT_THROW(mnistlr::train(data, 4, cfg), mnistlr::Error);
+}
+
 TEST(Trainer, callback_can_stop_early) {
     const auto data = blobs(100, 2, 4);
     mnistlr::TrainConfig cfg;

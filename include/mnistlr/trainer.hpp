@@ -19,6 +19,7 @@
 namespace mnistlr {
 
 enum class Schedule { constant, linear, cosine };
+enum class Optimizer { sgd, adam };
 
 struct TrainConfig {
     float lr = 0.5f;
@@ -33,6 +34,13 @@ struct TrainConfig {
     // W -= lr (g + momentum v). 0: plain SGD (the reference).
     float momentum = 0.0f;
     bool nesterov = false;
+    // adam: Adam (Kingma & Ba) with bias correction, beta1 0.9, beta2 0.999, eps 1e-8; the L2
+    // penalty is coupled (added to the gradient, so --l2 keeps its meaning as a term of the loss).
+    // Momentum must be 0 with adam. sgd: the (momentum) SGD above, the reference.
+    Optimizer optimizer = Optimizer::sgd;
+    // Smoothness penalty on the weight pictures: loss += smooth/2 * sum over classes and pairs of
+    // 4-neighbour pixels (p, q) of (W[p] - W[q])^2. 0: off (the reference).
+    float smooth = 0.0f;
     // Tail (Polyak) averaging: the returned model is the mean of the iterates of the last
     // average_tail * steps steps (0: the last iterate, as the reference).
     double average_tail = 0.0;
@@ -99,8 +107,8 @@ private:
     std::vector<std::uint32_t> idx_, next_idx_;  // this step's batch and the next one (prefetched)
     std::vector<std::uint8_t> y_;
     std::vector<const std::uint8_t*> rows_;  // the batch's images, where they lie in the split
-    Matrix Z_, dW_, vW_;
-    Vector db_, vb_;
+    Matrix Z_, dW_, vW_, sW_;                // sW_, sb_: Adam's second moments (vW_, vb_: first)
+    Vector db_, vb_, sb_;
     SoftmaxModel avg_;
     std::size_t avg_start_ = 0, averaged_ = 0, t_ = 0;
 };

@@ -38,6 +38,8 @@ struct TrainOptions {
     float momentum = 0.0f;
     bool nesterov = false;
     double average = 0.0;         // fraction of final steps whose iterates are averaged
+    std::string optimizer = "sgd";  // sgd | adam
+    float smooth = 0.0f;            // smoothness penalty on the weight pictures
     std::size_t validation = 0;   // hold out the first N training images
     std::string recipe;           // "reference" | "best": a named set of the flags above
 };

@@ -28,9 +28,11 @@
 namespace mnistlr::cli {
 namespace {
 
-// The tuned recipe behind --recipe best: of 36 settings (epochs 10/20, batch 128/256, lr 0.5/1/2,
-// l2 0/1e-4/3e-4, Nesterov momentum 0.9, cosine schedule), the one with the best mean validation
-// accuracy over MNIST and Fashion-MNIST, validation = the first 5000 training images (README).
+// The tuned recipe behind --recipe best, chosen on validation (the first 5000 training images held
+// out) by the mean validation accuracy over MNIST and Fashion-MNIST, averaged over seeds 0-2: Adam
+// with a cosine schedule and a light smoothness penalty on the weight pictures (README). The tiny
+// L2 keeps never-lit border pixels at zero (Adam would otherwise spread the smoothing into them);
+// it ties with l2 0 on validation.
 struct Recipe {
     float lr;
     std::size_t batch;
@@ -40,8 +42,10 @@ struct Recipe {
     bool nesterov;
     double average;
     float l2;
+    const char* optimizer;
+    float smooth;
 };
-constexpr Recipe kBestRecipe{0.5f, 256, 10.0, "cosine", 0.9f, true, 0.0, 1e-4f};
+constexpr Recipe kBestRecipe{0.005f, 128, 10.0, "cosine", 0.0f, false, 0.0, 1e-5f, "adam", 1e-4f};
 
 void apply_best_recipe(TrainOptions& opt, const CLI::App& sub) {
     const auto unset = [&](const char* name) { return sub.count(name) == 0; };
@@ -53,6 +57,8 @@ void apply_best_recipe(TrainOptions& opt, const CLI::App& sub) {
     if (unset("--nesterov")) opt.nesterov = kBestRecipe.nesterov;
     if (unset("--average")) opt.average = kBestRecipe.average;
     if (unset("--l2")) opt.l2 = kBestRecipe.l2;
+    if (unset("--optimizer")) opt.optimizer = kBestRecipe.optimizer;
+    if (unset("--smooth")) opt.smooth = kBestRecipe.smooth;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -178,6 +184,16 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                     "Average the iterates of this final fraction of the steps (Polyak tail averaging; 0: off)")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
+    sub->add_option("--optimizer", opt->optimizer,
+                    "sgd: (momentum) SGD, the reference; adam: Adam (beta1 0.9, beta2 0.999, eps 1e-8) with "
+                    "--l2 added to the gradient")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"sgd", "adam"}));
+    sub->add_option("--smooth", opt->smooth,
+                    "Smoothness penalty on the weight pictures: loss += s/2 * sum of squared differences of "
+                    "neighbouring pixels' weights (0: off)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     sub->add_option("--validation", opt->validation,
                     "Hold out the first N training images and report accuracy on them (for choosing settings "
                     "without looking at the test set)");
@@ -230,6 +246,8 @@ int run_train(const TrainOptions& opt) {
     cfg.momentum = opt.momentum;
     cfg.nesterov = opt.nesterov;
     cfg.average_tail = opt.average;
+    cfg.optimizer = opt.optimizer == "adam" ? Optimizer::adam : Optimizer::sgd;
+    cfg.smooth = opt.smooth;
 
     // Learning curves: buffers and rows reserved up front; evaluation only reads the model, so the
     // weights are the same with and without it.
@@ -241,10 +259,12 @@ int run_train(const TrainOptions& opt) {
     }
 
     if (opt.recipe == "best" && !opt.quiet && !opt.json)
-        std::fprintf(stderr, "recipe best: --lr %g --batch %zu --steps %zu --schedule %s --momentum %g%s --average %g --l2 %g\n",
-                     static_cast<double>(cfg.lr), cfg.batch, cfg.steps, opt.schedule.c_str(),
+        std::fprintf(stderr,
+                     "recipe best: --optimizer %s --lr %g --batch %zu --steps %zu --schedule %s --momentum %g%s "
+                     "--average %g --l2 %g --smooth %g\n",
+                     opt.optimizer.c_str(), static_cast<double>(cfg.lr), cfg.batch, cfg.steps, opt.schedule.c_str(),
                      static_cast<double>(cfg.momentum), cfg.nesterov ? " --nesterov" : "", cfg.average_tail,
-                     static_cast<double>(cfg.l2));
+                     static_cast<double>(cfg.l2), static_cast<double>(cfg.smooth));
     ProgressLine progress(!opt.quiet && !opt.json);
     SigintGuard sigint;
     const TrainResult tr = train(ds.train, ds.classes, cfg, [&](const StepInfo& s) {
@@ -276,6 +296,8 @@ int run_train(const TrainOptions& opt) {
                          {"momentum", cfg.momentum},
                          {"nesterov", cfg.nesterov},
                          {"average", cfg.average_tail},
+                         {"optimizer", opt.optimizer},
+                         {"smooth", cfg.smooth},
                          {"validation", opt.validation},
                          {"recipe", opt.recipe.empty() ? "custom" : opt.recipe},
                          {"dataset", loaded.kind->name},
