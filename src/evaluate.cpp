@@ -234,13 +234,13 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
     return m;
 }
 
-Metrics evaluate(const SoftmaxModel& model, const Split& split) {
+Metrics evaluate(const SoftmaxModel& model, const Split& split, unsigned threads) {
     if (split.pixels_per_image() != model.pixels())
         throw Error(split.images_path, "images are " + std::to_string(split.rows) + " x " +
                                            std::to_string(split.cols) + " but the model expects " +
                                            std::to_string(model.rows) + " x " + std::to_string(model.cols));
     check_labels(split, model.classes());
-    Evaluator ev(model.pixels(), model.classes());
+    Evaluator ev(model.pixels(), model.classes(), threads);
     return ev.run(model, split, /*confusion=*/true);
 }
 

@@ -134,3 +134,13 @@ TEST(EvalCli, bad_input_and_usage_exit_2) {
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("fetch MNIST with data/fetch.sh or pass --data DIR"), std::string::npos) << r.err;
 }
+
+TEST(EvalCli, thread_count_does_not_change_the_report) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    const auto one = run_mnistlr({"eval", w, "--data", testutil::mnist_dir(), "--json", "--threads", "1"});
+    const auto two = run_mnistlr({"eval", w, "--data", testutil::mnist_dir(), "--json", "--threads", "2"});
+    ASSERT_EQ(one.code, 0) << one.err;
+    ASSERT_EQ(two.code, 0) << two.err;
+    EXPECT_EQ(one.out, two.out);
+}

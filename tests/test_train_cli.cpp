@@ -292,3 +292,19 @@ TEST(TrainCli, synthetic_32x32_set_trains_plots_and_evaluates_end_to_end) {
     ASSERT_EQ(ev.code, 0) << ev.err;
     EXPECT_GE(nlohmann::json::parse(ev.out).at("accuracy").get<double>(), 0.99);
 }
+
+TEST(TrainCli, thread_count_changes_neither_curves_nor_weights) {
+    ASSERT_TRUE(testutil::mnist_present());
+    TempDir d;
+    for (const char* t : {"1", "2", "3"})
+        ASSERT_EQ(run_mnistlr({"train", "--data", testutil::mnist_dir(), "--steps", "40", "--quiet", "--threads", t,
+                               "--eval-every", "5", "--log", d / (std::string("c") + t + ".csv"), "-o",
+                               d / (std::string("w") + t + ".bin")})
+                      .code,
+                  0);
+    for (const char* t : {"2", "3"}) {
+        EXPECT_EQ(testutil::read_file(d / "c1.csv"), testutil::read_file(d / (std::string("c") + t + ".csv"))) << t;
+        EXPECT_EQ(testutil::read_file(d / "w1.bin"), testutil::read_file(d / (std::string("w") + t + ".bin"))) << t;
+    }
+    EXPECT_EQ(run_mnistlr({"train", "--data", testutil::mnist_dir(), "--threads", "65", "-o", d / "x.bin"}).code, 2);
+}

@@ -65,7 +65,8 @@ private:
     std::vector<std::uint32_t> predicted_;  // per image, for the confusion matrix
 };
 
-// One-off evaluation with the confusion matrix; checks shapes and labels (throws Error).
-Metrics evaluate(const SoftmaxModel& model, const Split& split);
+// One-off evaluation with the confusion matrix; checks shapes and labels (throws Error). threads:
+// as for Evaluator (0: up to 2, per hardware).
+Metrics evaluate(const SoftmaxModel& model, const Split& split, unsigned threads = 0);
 
 }  // namespace mnistlr

@@ -42,6 +42,7 @@ struct TrainOptions {
     float smooth = 0.0f;            // smoothness penalty on the weight pictures
     std::size_t validation = 0;   // hold out the first N training images
     std::string recipe;           // "reference" | "best": a named set of the flags above
+    unsigned threads = 0;         // evaluation threads (0: up to 2, per hardware)
 };
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner);
 int run_train(const TrainOptions& opt);
@@ -73,6 +74,7 @@ struct EvalOptions {
     double min_accuracy = -1.0;  // < 0: no gate
     std::string dataset;         // empty: the one recorded in the weights file, else auto
     std::string transpose;       // empty: as recorded in the weights file; auto | on | off
+    unsigned threads = 0;        // 0: up to 2, per hardware
 };
 std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner);
 int run_eval(const EvalOptions& opt);

@@ -151,6 +151,9 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
     sub->add_option("--split", opt->split, "Split to evaluate on: test (t10k-* files) or train")
         ->capture_default_str()
         ->check(CLI::IsMember({"test", "train"}));
+    sub->add_option("--threads", opt->threads, "Threads (results are the same for any count; 0: up to 2, per hardware)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 64u));
     sub->add_flag("--json", opt->json, "Print one JSON object with all results instead of the tables");
     sub->add_option("--min-accuracy", opt->min_accuracy,
                     "CI gate: when the accuracy is below A, say so on stderr and exit with status 3")
@@ -179,7 +182,7 @@ int run_eval(const EvalOptions& opt) {
     const LoadedData loaded = load_data(req, default_data_root());
     const std::string& data_dir = loaded.dir;
     const Split& split = opt.split == "train" ? loaded.data.train : loaded.data.test;
-    const Metrics m = evaluate(wf.model, split);  // checks image size and labels against the model
+    const Metrics m = evaluate(wf.model, split, opt.threads);  // checks image size and labels against the model
 
     if (opt.json) {
         std::cout << to_json(opt, data_dir, wf, split, m).dump() << '\n';

@@ -194,6 +194,11 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                     "neighbouring pixels' weights (0: off)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    sub->add_option("--threads", opt->threads,
+                    "Threads for evaluating the test set (training steps use one; results are the same for any "
+                    "count; 0: up to 2, per hardware)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 64u));
     sub->add_option("--validation", opt->validation,
                     "Hold out the first N training images and report accuracy on them (for choosing settings "
                     "without looking at the test set)");
@@ -255,7 +260,7 @@ int run_train(const TrainOptions& opt) {
     std::unique_ptr<Evaluator> evaluator;
     if (opt.eval_every) {
         curves.reserve(cfg.steps / opt.eval_every + 1);
-        evaluator = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes);
+        evaluator = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes, opt.threads);
     }
 
     if (opt.recipe == "best" && !opt.quiet && !opt.json)
@@ -332,7 +337,10 @@ int run_train(const TrainOptions& opt) {
     }
 
     const auto t_eval = Clock::now();
-    Evaluator final_eval(ds.train.pixels_per_image(), ds.classes);
+    // The curves' evaluator already holds the test set in its layout; reuse it.
+    std::unique_ptr<Evaluator> own;
+    if (!evaluator) own = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes, opt.threads);
+    Evaluator& final_eval = evaluator ? *evaluator : *own;
     const Metrics test = final_eval.run(tr.model, ds.test);
     const double eval_s = since(t_eval);
     std::optional<Metrics> val;
