@@ -2,15 +2,17 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "mnistlr/error.hpp"
+#include "mnistlr/kernels.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"mnistlr: softmax regression on MNIST-format data, and pictures of what it learned"};
-    app.set_version_flag("--version", MNISTLR_VERSION);
+    app.set_version_flag("--version", std::string(MNISTLR_VERSION) + " (kernels: " + mnistlr::kernel_variant() + ")");
     app.require_subcommand(1);
     mnistlr::cli::Runner runner;
     mnistlr::cli::setup_train(app, runner);

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -45,11 +46,24 @@ Data make(const Case& c, unsigned seed) {
     return d;
 }
 
+// Every variant this build has and this CPU runs (one in a native build; AVX-512, AVX2 and
+// baseline in a portable one), then the dispatched entry points.
+std::vector<mnistlr::KernelSet> variants() {
+    const mnistlr::KernelSet* sets[8];
+    const std::size_t n = mnistlr::kernel_sets(sets, 8);
+    std::vector<mnistlr::KernelSet> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(*sets[i]);
+    v.push_back({"dispatched", mnistlr::logits_u8, mnistlr::outer_u8, mnistlr::eval_blocks, nullptr});
+    return v;
+}
+
 TEST(Kernels, logits_match_a_double_precision_product) {
+    for (const auto& ks : variants())
     for (const auto& c : kCases) {
+        SCOPED_TRACE(ks.name);
         const auto d = make(c, 1);
         std::vector<float> Z(c.K * c.n, -1.0f);
-        mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, Z.data());
+        ks.logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, Z.data());
         for (std::size_t j = 0; j < c.n; ++j)
             for (std::size_t k = 0; k < c.K; ++k) {
                 double s = 0, mag = 0;
@@ -66,10 +80,12 @@ TEST(Kernels, logits_match_a_double_precision_product) {
 }
 
 TEST(Kernels, outer_product_matches_a_double_precision_product) {
+    for (const auto& ks : variants())
     for (const auto& c : kCases) {
+        SCOPED_TRACE(ks.name);
         const auto d = make(c, 2);
         std::vector<float> dW(c.P * c.K, 123.0f);  // overwritten, not added to
-        mnistlr::outer_u8(d.rows.data(), c.n, d.G.data(), c.P, c.K, 0.5f, dW.data());
+        ks.outer_u8(d.rows.data(), c.n, d.G.data(), c.P, c.K, 0.5f, dW.data());
         for (std::size_t k = 0; k < c.K; ++k)
             for (std::size_t p = 0; p < c.P; ++p) {
                 double s = 0, mag = 0;
@@ -97,20 +113,91 @@ TEST(Kernels, same_inputs_give_the_same_bits) {
 
 TEST(Kernels, an_image_scores_the_same_alone_or_in_a_batch) {
     // The pair loop and the single-image loop must agree exactly: an image's logits may not depend
-    // on its neighbours in the batch (the evaluation and the training step rely on it).
+    // on its neighbours in the batch.
     const Case c{784, 26, 5};
     const auto d = make(c, 4);
-    std::vector<float> all(c.K * c.n), one(c.K);
-    mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, all.data());
-    for (std::size_t j = 0; j < c.n; ++j) {
-        mnistlr::logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data() + j, 1, 1.0f / 255.0f, one.data());
-        EXPECT_EQ(std::memcmp(one.data(), all.data() + j * c.K, c.K * sizeof(float)), 0) << "image " << j;
+    for (const auto& ks : variants()) {
+        std::vector<float> all(c.K * c.n), one(c.K);
+        ks.logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data(), c.n, 1.0f / 255.0f, all.data());
+        for (std::size_t j = 0; j < c.n; ++j) {
+            ks.logits_u8(d.W.data(), d.b.data(), c.P, c.K, d.rows.data() + j, 1, 1.0f / 255.0f, one.data());
+            EXPECT_EQ(std::memcmp(one.data(), all.data() + j * c.K, c.K * sizeof(float)), 0)
+                << ks.name << " image " << j;
+        }
     }
 }
 
-TEST(Kernels, lanes_are_a_power_of_two) {
+TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) {
+    // Two blocks of 16 images (the second half full), 784 pixels stored as rows of 16 bytes with
+    // every fourth row left out (as if empty), 10 classes.
+    const std::size_t P = 784, K = 10, count = 24, blocks = 2;
+    std::mt19937 rng(5);
+    std::vector<std::uint8_t> img(count * P);
+    for (auto& v : img) v = static_cast<std::uint8_t>(rng() % 3 == 0 ? rng() % 256 : 0);
+    std::vector<float> w(P * K), bias(K);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    for (auto& v : w) v = normal(rng);
+    for (auto& v : bias) v = normal(rng);
+    std::vector<std::uint8_t> labels(count);
+    for (auto& v : labels) v = static_cast<std::uint8_t>(rng() % K);
+    std::vector<std::uint8_t> rows;
+    std::vector<std::uint16_t> pixel;
+    std::vector<std::size_t> block_row;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        block_row.push_back(pixel.size());
+        for (std::size_t p = 0; p < P; ++p) {
+            if (p % 4 == 3) continue;
+            pixel.push_back(static_cast<std::uint16_t>(p));
+            for (std::size_t l = 0; l < 16; ++l) rows.push_back(b * 16 + l < count ? img[(b * 16 + l) * P + p] : 0);
+        }
+    }
+    block_row.push_back(pixel.size());
+    // Reference over the stored pixels only.
+    double want_loss[2] = {0, 0};
+    std::uint32_t want_correct[2] = {0, 0};
+    for (std::size_t i = 0; i < count; ++i) {
+        double z[K];
+        for (std::size_t k = 0; k < K; ++k) {
+            z[k] = bias[k];
+            for (std::size_t p = 0; p < P; ++p)
+                if (p % 4 != 3) z[k] += double(w[p * K + k]) * img[i * P + p];
+        }
+        std::size_t best = 0;
+        for (std::size_t k = 1; k < K; ++k)
+            if (z[k] > z[best]) best = k;
+        double s = 0;
+        for (double v : z) s += std::exp(v - z[best]);
+        want_loss[i / 16] += std::log(s) - (z[labels[i]] - z[best]);
+        want_correct[i / 16] += best == labels[i];
+    }
+    for (const auto& ks : variants()) {
+        double loss[2] = {-1, -1};
+        std::uint32_t correct[2] = {99, 99}, predicted[32] = {};
+        mnistlr::EvalBlocks e;
+        e.rows = rows.data();
+        e.pixel = pixel.data();
+        e.block_row = block_row.data();
+        e.w = w.data();
+        e.bias = bias.data();
+        e.K = K;
+        e.labels = labels.data();
+        e.count = count;
+        e.block_loss = loss;
+        e.block_correct = correct;
+        e.predicted = predicted;
+        ks.eval_blocks(e, 0, blocks);
+        for (std::size_t b = 0; b < blocks; ++b) {
+            EXPECT_NEAR(loss[b], want_loss[b], 1e-4) << ks.name << " block " << b;
+            EXPECT_EQ(correct[b], want_correct[b]) << ks.name << " block " << b;
+        }
+    }
+}
+
+TEST(Kernels, variant_and_lanes_are_reported) {
+    const std::string v = mnistlr::kernel_variant();
+    EXPECT_TRUE(v == "native" || v == "avx512" || v == "avx2" || v == "base") << v;
     const auto l = mnistlr::kernel_lanes();
-    EXPECT_TRUE(l == 8 || l == 16) << l;
+    EXPECT_TRUE(l == 4 || l == 8 || l == 16) << l;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mnistlr/dataset.hpp"
+#include "mnistlr/kernels.hpp"
 #include "mnistlr/model.hpp"
 
 namespace mnistlr {
@@ -37,7 +38,7 @@ struct Metrics {
 // count. Up to kMaxKernelClasses classes; beyond that a plain Eigen path is used.
 class Evaluator {
 public:
-    static constexpr std::uint32_t kMaxKernelClasses = 64;
+    static constexpr std::uint32_t kMaxKernelClasses = kEvalMaxClasses;
 
     Evaluator(std::size_t pixels, std::uint32_t classes, unsigned threads = 0);  // 0: up to 2, per hardware
     // Labels must be below the model's class count (the caller checks, see check_labels).
