@@ -5,12 +5,36 @@
 #include <cstring>
 #include <thread>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "mnistlr/error.hpp"
 #include "mnistlr/kernels.hpp"
 
 namespace mnistlr {
 namespace {
 constexpr std::size_t kLanes = 16;  // images per block (kernels.hpp: eval_blocks)
+
+// out[c * 16 + l] = img[l][col + c] for c, l < 16: a 16 x 16 byte transpose. With SSE2 (every
+// x86-64), four rounds of interleaving rows k and k + 8 (unpack lo/hi) transpose the block.
+void transpose16(const std::uint8_t* const* img, std::size_t col, std::uint8_t* out) {
+#if defined(__SSE2__)
+    __m128i a[16], b[16];
+    for (std::size_t l = 0; l < 16; ++l) a[l] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(img[l] + col));
+    for (int round = 0; round < 4; ++round) {
+        for (std::size_t k = 0; k < 8; ++k) {
+            b[2 * k] = _mm_unpacklo_epi8(a[k], a[k + 8]);
+            b[2 * k + 1] = _mm_unpackhi_epi8(a[k], a[k + 8]);
+        }
+        std::memcpy(a, b, sizeof a);
+    }
+    for (std::size_t c = 0; c < 16; ++c) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c * 16), a[c]);
+#else
+    for (std::size_t c = 0; c < 16; ++c)
+        for (std::size_t l = 0; l < 16; ++l) out[c * 16 + l] = img[l][col + c];
+#endif
+}
 }  // namespace
 
 Evaluator::Evaluator(std::size_t pixels, std::uint32_t classes, unsigned threads)
@@ -44,18 +68,29 @@ void Evaluator::prepare(const SoftmaxModel& model, const Split& split) {
         block_row_[blocks] = kept;
         transposed_.assign(kept * kLanes, 0);
         row_pixel_.assign(compact_ ? kept : 0, 0);
+        // Transpose each block of 16 images (16 x 16 bytes at a time), then keep its non-zero rows.
+        std::vector<std::uint8_t> block(P * kLanes);
+        const std::vector<std::uint8_t> zeros(P, 0);
         for (std::size_t blk = 0; blk < blocks; ++blk) {
-            const std::size_t first = blk * kLanes, last = std::min(split.count, first + kLanes);
-            std::fill(any.begin(), any.end(), static_cast<std::uint8_t>(compact_ ? 0 : 1));
-            for (std::size_t i = first; i < last && compact_; ++i) {
-                const std::uint8_t* img = split.image(i);
-                for (std::size_t p = 0; p < P; ++p) any[p] |= img[p];
+            const std::uint8_t* img[kLanes];
+            for (std::size_t l = 0; l < kLanes; ++l) {
+                const std::size_t i = blk * kLanes + l;
+                img[l] = i < split.count ? split.image(i) : zeros.data();
             }
+            std::size_t p = 0;
+            for (; p + kLanes <= P; p += kLanes) transpose16(img, p, block.data() + p * kLanes);
+            for (; p < P; ++p)
+                for (std::size_t l = 0; l < kLanes; ++l) block[p * kLanes + l] = img[l][p];
             std::size_t r = block_row_[blk];
-            for (std::size_t p = 0; p < P; ++p) {
-                if (any[p] == 0) continue;
-                for (std::size_t i = first; i < last; ++i) transposed_[r * kLanes + (i - first)] = split.image(i)[p];
-                if (compact_) row_pixel_[r] = static_cast<std::uint16_t>(p);
+            for (p = 0; p < P; ++p) {
+                const std::uint8_t* row = block.data() + p * kLanes;
+                if (compact_) {
+                    std::uint64_t half[2];
+                    std::memcpy(half, row, sizeof half);
+                    if ((half[0] | half[1]) == 0) continue;  // no ink in any of the 16 images
+                    row_pixel_[r] = static_cast<std::uint16_t>(p);
+                }
+                std::memcpy(transposed_.data() + r * kLanes, row, kLanes);
                 ++r;
             }
         }
