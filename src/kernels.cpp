@@ -49,7 +49,7 @@ const Available& available() {
 }
 
 const KernelSet& chosen() {
-    static const KernelSet& k = [&]() -> const KernelSet& {
+    static const KernelSet& k = []() -> const KernelSet& {
         const Available& a = available();
         if (const char* want = std::getenv("MNISTLR_KERNELS"))
             for (std::size_t i = 0; i < a.count; ++i)

@@ -76,14 +76,18 @@ double softmax_cross_entropy(Matrix& Z, const std::uint8_t* y, std::size_t n, st
     return total;
 }
 
+void residuals(Matrix& P, const std::uint8_t* y, std::size_t n, Vector& db) {
+    auto G = P.leftCols(static_cast<Eigen::Index>(n));
+    for (std::size_t j = 0; j < n; ++j) G(y[j], static_cast<Eigen::Index>(j)) -= 1.0f;  // P - Y
+    G *= 1.0f / static_cast<float>(n);
+    db.noalias() = G.rowwise().sum();  // K
+}
+
 void gradient(const SoftmaxModel& m, const Matrix& X, Matrix& P, const std::uint8_t* y, std::size_t n,
               float l2, Matrix& dW, Vector& db) {
     const auto cols = static_cast<Eigen::Index>(n);
-    auto G = P.leftCols(cols);
-    for (std::size_t j = 0; j < n; ++j) G(y[j], static_cast<Eigen::Index>(j)) -= 1.0f;  // P - Y
-    G *= 1.0f / static_cast<float>(n);
-    dW.noalias() = X.leftCols(cols) * G.transpose();  // (P x n)(n x K) = P x K
-    db.noalias() = G.rowwise().sum();                 // K
+    residuals(P, y, n, db);
+    dW.noalias() = X.leftCols(cols) * P.leftCols(cols).transpose();  // (P x n)(n x K) = P x K
     if (l2 != 0.0f) dW += l2 * m.W;
 }
 

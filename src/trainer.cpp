@@ -120,10 +120,8 @@ double SgdStepper::step() {
     // The products straight from the images' bytes (kernels.hpp); x / 255 applied to the sums.
     logits_u8(m_.W.data(), m_.b.data(), P, K, rows_.data(), B, kInv255, Z_.data());
     const double loss = softmax_cross_entropy(Z_, y_.data(), B) / static_cast<double>(B);
-    for (std::size_t j = 0; j < B; ++j) Z_(y_[j], ix(j)) -= 1.0f;  // G = (P - Y) / B
-    Z_ *= 1.0f / static_cast<float>(B);
+    residuals(Z_, y_.data(), B, db_);                                  // Z_ := G = (P - Y) / B
     outer_u8(rows_.data(), B, Z_.data(), P, K, kInv255, dW_.data());  // dW = X G^T
-    db_.noalias() = Z_.rowwise().sum();
     if (cfg_.l2 != 0.0f) dW_ += cfg_.l2 * m_.W;
     if (cfg_.smooth != 0.0f) add_smoothness_gradient(m_.W.data(), data_.rows, data_.cols, K, cfg_.smooth, dW_.data());
     const float lr = scheduled_lr(cfg_, t_);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/evaluate.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -12,13 +13,7 @@ mnistlr::Split random_split(std::size_t n, std::uint32_t rows, std::uint32_t col
     std::vector<std::uint8_t> px(n * rows * cols), ys(n);
     for (auto& v : px) v = static_cast<std::uint8_t>(rng() % 256);
     for (auto& v : ys) v = static_cast<std::uint8_t>(rng() % K);
-    mnistlr::Split s;
-    s.count = n;
-    s.rows = rows;
-    s.cols = cols;
-    s.pixels = mnistlr::Bytes(std::move(px));
-    s.labels = mnistlr::Bytes(std::move(ys));
-    return s;
+    return testutil::split_of(rows, cols, std::move(px), std::move(ys));
 }
 
 mnistlr::SoftmaxModel random_model(std::uint32_t rows, std::uint32_t cols, std::uint32_t K, unsigned seed) {
@@ -120,13 +115,7 @@ mnistlr::Split sparse_split(std::size_t n, std::uint32_t side, std::uint32_t K, 
                     px[i * side * side + y * side + x] = static_cast<std::uint8_t>(1 + rng() % 255);
             }
     }
-    mnistlr::Split s;
-    s.count = n;
-    s.rows = side;
-    s.cols = side;
-    s.pixels = mnistlr::Bytes(std::move(px));
-    s.labels = mnistlr::Bytes(std::move(ys));
-    return s;
+    return testutil::split_of(side, side, std::move(px), std::move(ys));
 }
 
 }  // namespace

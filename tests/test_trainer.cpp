@@ -9,6 +9,7 @@
 #include "mnistlr/evaluate.hpp"
 #include "mnistlr/trainer.hpp"
 #include "mnistlr/weights_io.hpp"
+#include "test_util.hpp"
 
 // Counts every heap allocation in this test binary, so a test can prove the step loop makes none.
 // (GCC cannot see that these replacements pair malloc with free.)
@@ -42,15 +43,7 @@ mnistlr::Split blobs(std::size_t n, std::uint32_t K, unsigned seed) {
             px[i * P + p] = static_cast<std::uint8_t>(std::clamp(base + noise(rng), 0.0f, 255.0f));
         }
     }
-    mnistlr::Split s;
-    s.images_path = "blobs-images";
-    s.labels_path = "blobs-labels";
-    s.count = n;
-    s.rows = rows;
-    s.cols = cols;
-    s.pixels = mnistlr::Bytes(std::move(px));
-    s.labels = mnistlr::Bytes(std::move(ys));
-    return s;
+    return testutil::split_of(rows, cols, std::move(px), std::move(ys), "blobs-images", "blobs-labels");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/stat.h>
@@ -15,9 +16,25 @@
 
 #include <gtest/gtest.h>
 
+#include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
 
 namespace testutil {
+
+// A split over owned bytes: ys.size() images of rows x cols (px: that many images' bytes).
+inline mnistlr::Split split_of(std::uint32_t rows, std::uint32_t cols, std::vector<std::uint8_t> px,
+                               std::vector<std::uint8_t> ys, std::string images_path = {},
+                               std::string labels_path = {}) {
+    mnistlr::Split s;
+    s.images_path = std::move(images_path);
+    s.labels_path = std::move(labels_path);
+    s.count = ys.size();
+    s.rows = rows;
+    s.cols = cols;
+    s.pixels = mnistlr::Bytes(std::move(px));
+    s.labels = mnistlr::Bytes(std::move(ys));
+    return s;
+}
 
 // The message of the mnistlr::Error that f throws, or "" when it throws none.
 template <class F>

@@ -1,8 +1,8 @@
 // A data split: images kept as uint8 exactly as stored (no float copy of the set), plus labels.
 //
 // Memory layout: image i occupies bytes [i * pixels, (i + 1) * pixels) of `pixels`, row-major
-// (rows x cols), 0 = background, 255 = ink, the IDX layout itself. Trainer and evaluator convert a
-// batch at a time to float32 in [0, 1].
+// (rows x cols), 0 = background, 255 = ink, the IDX layout itself. The kernels (kernels.hpp) read
+// these bytes directly and widen them to float32 in registers; x / 255 is applied to their sums.
 #pragma once
 
 #include <cstddef>

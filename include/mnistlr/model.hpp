@@ -52,6 +52,10 @@ double softmax_cross_entropy(Matrix& Z, const std::uint8_t* y, std::size_t n, st
 // Index of the largest entry of Z(:, j) (the first on ties).
 std::uint32_t argmax_column(const Matrix& Z, std::size_t j);
 
+// Turns probabilities P(:, 0..n) (in Z's place, K x n) into the mean-loss residuals
+// G = (P - Y) / n in place and sets db = G 1 (K), the bias gradient. Does not allocate.
+void residuals(Matrix& P, const std::uint8_t* y, std::size_t n, Vector& db);
+
 // Given probabilities P (in Z's place, K x n), computes the mean-loss gradient into dW (P x K)
 // and db (K), plus l2 * W. P is overwritten with G. Does not allocate.
 void gradient(const SoftmaxModel& m, const Matrix& X, Matrix& P, const std::uint8_t* y, std::size_t n,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -121,23 +122,33 @@ void logits_group(const float* W, const float* b, std::size_t P, std::size_t K, 
     }
 }
 
+// Calls f(std::integral_constant<std::size_t, G>{}, k0) for each group of classes [k0, k0 + G):
+// groups of kGroup, then the remainder, so that every group's size is known at compile time.
+template <class F>
+void by_class_groups(std::size_t K, F&& f) {
+    std::size_t k0 = 0;
+    for (; k0 + kGroup <= K; k0 += kGroup) f(std::integral_constant<std::size_t, kGroup>{}, k0);
+    switch (K - k0) {
+        case 0: break;
+        case 1: f(std::integral_constant<std::size_t, 1>{}, k0); break;
+        case 2: f(std::integral_constant<std::size_t, 2>{}, k0); break;
+        case 3: f(std::integral_constant<std::size_t, 3>{}, k0); break;
+        case 4: f(std::integral_constant<std::size_t, 4>{}, k0); break;
+        case 5: f(std::integral_constant<std::size_t, 5>{}, k0); break;
+        case 6: f(std::integral_constant<std::size_t, 6>{}, k0); break;
+        case 7: f(std::integral_constant<std::size_t, 7>{}, k0); break;
+        case 8: f(std::integral_constant<std::size_t, 8>{}, k0); break;
+        default: f(std::integral_constant<std::size_t, 9>{}, k0); break;
+    }
+}
+static_assert(kGroup == 10, "by_class_groups spells out the remainders 1 .. kGroup - 1");
+
 template <std::size_t NI>
 void logits_images(const float* W, const float* b, std::size_t P, std::size_t K, const std::uint8_t* const* images,
                    std::size_t j0, float scale, float* Z) {
-    std::size_t k0 = 0;
-    for (; k0 + kGroup <= K; k0 += kGroup) logits_group<NI, kGroup>(W, b, P, K, k0, images, j0, scale, Z);
-    switch (K - k0) {
-        case 0: break;
-        case 1: logits_group<NI, 1>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 2: logits_group<NI, 2>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 3: logits_group<NI, 3>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 4: logits_group<NI, 4>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 5: logits_group<NI, 5>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 6: logits_group<NI, 6>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 7: logits_group<NI, 7>(W, b, P, K, k0, images, j0, scale, Z); break;
-        case 8: logits_group<NI, 8>(W, b, P, K, k0, images, j0, scale, Z); break;
-        default: logits_group<NI, 9>(W, b, P, K, k0, images, j0, scale, Z); break;
-    }
+    by_class_groups(K, [&](auto group, std::size_t k0) {
+        logits_group<NI, decltype(group)::value>(W, b, P, K, k0, images, j0, scale, Z);
+    });
 }
 
 // Backward for NV pixel vectors starting at pixel p0 and G classes starting at class k0.
@@ -166,20 +177,9 @@ void outer_group(const std::uint8_t* const* images, std::size_t n, const float* 
 template <std::size_t NV>
 void outer_vectors(const std::uint8_t* const* images, std::size_t n, const float* Gm, std::size_t P, std::size_t K,
                    std::size_t p0, float scale, float* dW) {
-    std::size_t k0 = 0;
-    for (; k0 + kGroup <= K; k0 += kGroup) outer_group<NV, kGroup>(images, n, Gm, P, K, k0, p0, scale, dW);
-    switch (K - k0) {
-        case 0: break;
-        case 1: outer_group<NV, 1>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 2: outer_group<NV, 2>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 3: outer_group<NV, 3>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 4: outer_group<NV, 4>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 5: outer_group<NV, 5>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 6: outer_group<NV, 6>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 7: outer_group<NV, 7>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        case 8: outer_group<NV, 8>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-        default: outer_group<NV, 9>(images, n, Gm, P, K, k0, p0, scale, dW); break;
-    }
+    by_class_groups(K, [&](auto group, std::size_t k0) {
+        outer_group<NV, decltype(group)::value>(images, n, Gm, P, K, k0, p0, scale, dW);
+    });
 }
 
 // ---- evaluation: 16 images per vector ---------------------------------------
