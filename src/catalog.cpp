@@ -1,6 +1,7 @@
 #include "mnistlr/catalog.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <zlib.h>
 
@@ -50,32 +51,6 @@ const std::vector<DatasetKind>& kinds() {
 constexpr std::uint32_t kMnistTrainLabelsCrc = 0xba07e8efu;
 constexpr std::uint32_t kFashionTrainLabelsCrc = 0x2ed6e46au;
 
-// Strict UTF-8 (RFC 3629, section 4): no overlong forms, no UTF-16 surrogates (U+D800..U+DFFF), nothing
-// above U+10FFFF. The names go into the weights file's JSON, whose writer refuses all three.
-bool valid_utf8(const std::string& s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;                   // continuation bytes
-        unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
-        if (c < 0x80) n = 0;
-        else if (c >= 0xC2 && c <= 0xDF) n = 1;
-        else if (c >= 0xE0 && c <= 0xEF) n = 2;
-        else if (c >= 0xF0 && c <= 0xF4) n = 3;
-        else return false;
-        if (c == 0xE0) lo = 0xA0;       // overlong below U+0800
-        else if (c == 0xED) hi = 0x9F;  // surrogates
-        else if (c == 0xF0) lo = 0x90;  // overlong below U+10000
-        else if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-        if (i + n >= s.size()) return false;
-        for (std::size_t k = 1; k <= n; ++k) {
-            const auto d = static_cast<unsigned char>(s[i + k]);
-            if (k == 1 ? (d < lo || d > hi) : (d & 0xC0) != 0x80) return false;
-        }
-        i += n + 1;
-    }
-    return true;
-}
-
 }  // namespace
 
 Transpose parse_transpose(const std::string& flag) {
@@ -107,8 +82,35 @@ std::vector<std::string> read_class_names(const std::string& path) {
     return parse_class_names(Bytes::map_file(path), path);
 }
 
+std::string class_name_problem(std::string_view name) {
+    // Control characters first: in a binary file they are the telling sign, wherever they are.
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        // 0xC2 0x80..0x9F is the UTF-8 form of U+0080..U+009F (validity is checked below).
+        const bool c1 = c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0 &&
+                        static_cast<unsigned char>(name[i + 1]) >= 0x80;
+        if (c < 0x20 || c == 0x7F || c1) {
+            char code[16];
+            if (c1)
+                std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(static_cast<unsigned char>(name[i + 1])));
+            else
+                std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned>(c));
+            return std::string("contains a control character (") + code + ")";
+        }
+    }
+    if (name.size() > kMaxClassNameBytes)
+        return "is longer than " + std::to_string(kMaxClassNameBytes) + " bytes (" + std::to_string(name.size()) +
+               " bytes)";
+    for (std::size_t i = 0; i < name.size();) {
+        const std::size_t n = utf8_length_at(name, i);
+        if (n == 0) return "is not valid UTF-8";
+        i += n;
+    }
+    return "";
+}
+
 std::vector<std::string> parse_class_names(const Bytes& b, const std::string& path) {
-    constexpr std::size_t kMaxBytes = 4u << 20, kMaxName = 64, kMaxNames = 65535;
+    constexpr std::size_t kMaxBytes = 4u << 20, kMaxNames = 65535;
     if (b.size() > kMaxBytes) throw Error(path, "class-names file is larger than 4 MiB");
     std::vector<std::string> names;
     std::string cur;
@@ -116,9 +118,8 @@ std::vector<std::string> parse_class_names(const Bytes& b, const std::string& pa
     auto finish = [&] {
         if (!cur.empty() && cur.back() == '\r') cur.pop_back();
         if (cur.empty()) throw Error(path, "line " + std::to_string(line) + " is empty (one class name per line)");
-        if (cur.size() > kMaxName)
-            throw Error(path, "line " + std::to_string(line) + ": class name longer than 64 bytes");
-        if (!valid_utf8(cur)) throw Error(path, "line " + std::to_string(line) + " is not valid UTF-8");
+        if (const std::string problem = class_name_problem(cur); !problem.empty())
+            throw Error(path, "line " + std::to_string(line) + " " + problem);
         if (names.size() == kMaxNames) throw Error(path, "more than 65535 class names");
         names.push_back(cur);
         cur.clear();
@@ -132,8 +133,6 @@ std::vector<std::string> parse_class_names(const Bytes& b, const std::string& pa
             // Only a CRLF line end (or a final '\r') is ignored: a bare CR would end up inside a name.
             throw Error(path, "line " + std::to_string(line) +
                                   " holds a carriage return inside a name (expected LF or CRLF line ends)");
-        } else if (static_cast<unsigned char>(c) < 0x20 && c != '\r' && c != '\t') {
-            throw Error(path, "line " + std::to_string(line) + " holds a control character (is this a text file?)");
         } else {
             cur.push_back(c);
         }

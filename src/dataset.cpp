@@ -44,29 +44,32 @@ Split sub_split(const Split& split, std::size_t first, std::size_t n) {
 }
 
 Split load_split(const std::string& images_path, const std::string& labels_path) {
-    IdxArray images = read_idx(images_path);
-    if (images.dims.size() != 3)
+    // Both headers are checked before either payload is read: a file that disagrees with the other
+    // costs nothing to refuse.
+    IdxFile images = IdxFile::open(images_path);
+    const auto& idims = images.dims();
+    if (idims.size() != 3)
         throw Error(images_path, "an image file must have 3 dimensions (count x rows x cols), this one has " +
-                                     std::to_string(images.dims.size()));
-    if (images.dims[0] == 0) throw Error(images_path, "the file holds no images");
-    if (images.dims[1] == 0 || images.dims[2] == 0)
-        throw Error(images_path, "images of " + std::to_string(images.dims[1]) + " x " +
-                                     std::to_string(images.dims[2]) + " pixels are empty");
-    IdxArray labels = read_idx(labels_path);
-    if (labels.dims.size() != 1)
-        throw Error(labels_path, "a label file must have 1 dimension, this one has " +
-                                     std::to_string(labels.dims.size()));
-    if (labels.dims[0] != images.dims[0])
-        throw Error(labels_path, "holds " + std::to_string(labels.dims[0]) + " labels but " + images_path +
-                                     " holds " + std::to_string(images.dims[0]) + " images");
+                                     std::to_string(idims.size()));
+    if (idims[0] == 0) throw Error(images_path, "the file holds no images");
+    if (idims[1] == 0 || idims[2] == 0)
+        throw Error(images_path, "images of " + std::to_string(idims[1]) + " x " + std::to_string(idims[2]) +
+                                     " pixels are empty");
+    IdxFile labels = IdxFile::open(labels_path);
+    const auto& ldims = labels.dims();
+    if (ldims.size() != 1)
+        throw Error(labels_path, "a label file must have 1 dimension, this one has " + std::to_string(ldims.size()));
+    if (ldims[0] != idims[0])
+        throw Error(labels_path, "holds " + std::to_string(ldims[0]) + " labels but " + images_path + " holds " +
+                                     std::to_string(idims[0]) + " images");
     Split s;
     s.images_path = images_path;
     s.labels_path = labels_path;
-    s.count = images.dims[0];
-    s.rows = images.dims[1];
-    s.cols = images.dims[2];
-    s.pixels = std::move(images.payload);
-    s.labels = std::move(labels.payload);
+    s.count = idims[0];
+    s.rows = idims[1];
+    s.cols = idims[2];
+    s.pixels = images.read_all().payload;
+    s.labels = labels.read_all().payload;
     return s;
 }
 

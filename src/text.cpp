@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <stb_truetype.h>
@@ -31,41 +32,45 @@ int glyph_of(const stbtt_fontinfo& info, char32_t cp) {
 
 }  // namespace
 
+namespace {
+
+// The code point at s[i] and the index just after it; an invalid or truncated sequence is one
+// U+FFFD that covers its lead byte and the continuation bytes that were valid.
+std::pair<char32_t, std::size_t> next_code_point(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int extra = 0;
+    char32_t cp = 0, min = 0;
+    if (c < 0x80) return {c, i + 1};
+    if ((c & 0xE0) == 0xC0) {
+        extra = 1, cp = c & 0x1Fu, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        extra = 2, cp = c & 0x0Fu, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        extra = 3, cp = c & 0x07u, min = 0x10000;
+    } else {
+        return {U'\uFFFD', i + 1};
+    }
+    std::size_t j = 1;
+    for (; j <= static_cast<std::size_t>(extra); ++j) {
+        if (i + j >= s.size()) break;
+        const auto cc = static_cast<unsigned char>(s[i + j]);
+        if ((cc & 0xC0) != 0x80) break;
+        cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if (j <= static_cast<std::size_t>(extra) || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return {U'\uFFFD', i + j};
+    return {cp, i + j};
+}
+
+}  // namespace
+
 std::u32string decode_utf8(std::string_view s) {
     std::u32string out;
     out.reserve(s.size());
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        int extra = 0;
-        char32_t cp = 0, min = 0;
-        if (c < 0x80) {
-            cp = c;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1, cp = c & 0x1Fu, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2, cp = c & 0x0Fu, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            out.push_back(U'\uFFFD');
-            ++i;
-            continue;
-        }
-        std::size_t j = 1;
-        for (; j <= static_cast<std::size_t>(extra); ++j) {
-            if (i + j >= s.size()) break;
-            const auto cc = static_cast<unsigned char>(s[i + j]);
-            if ((cc & 0xC0) != 0x80) break;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if (j <= static_cast<std::size_t>(extra) || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            out.push_back(U'\uFFFD');
-            i += j;  // skip the lead byte and the continuation bytes that were valid
-            continue;
-        }
+    for (std::size_t i = 0; i < s.size();) {
+        const auto [cp, next] = next_code_point(s, i);
         out.push_back(cp);
-        i += j;
+        i = next;
     }
     return out;
 }
@@ -99,30 +104,57 @@ float Font::line_height(float px) const {
 float Font::text_width(std::string_view utf8, float px) const {
     const stbtt_fontinfo& info = impl_->info;
     const float scale = stbtt_ScaleForPixelHeight(&info, px);
-    int units = 0, prev = 0;
-    for (const char32_t cp : decode_utf8(utf8)) {
+    long long units = 0;  // a long text can pass INT_MAX font units
+    int prev = 0;
+    for (std::size_t i = 0; i < utf8.size();) {
+        const auto [cp, next] = next_code_point(utf8, i);
         const int g = glyph_of(info, cp);
         if (prev) units += stbtt_GetGlyphKernAdvance(&info, prev, g);
         int advance = 0, lsb = 0;
         stbtt_GetGlyphHMetrics(&info, g, &advance, &lsb);
         units += advance;
         prev = g;
+        i = next;
     }
     return scale * static_cast<float>(units);
 }
 
 std::string Font::elide(std::string_view utf8, float px, float max_width) const {
-    if (text_width(utf8, px) <= max_width) return std::string(utf8);
+    // One pass over the text, in font units: `units` is the advance of the prefix before code point
+    // i, and `kept_*` describe that prefix without its trailing spaces, the text that would stand
+    // before the "…". The result is the longest prefix whose candidate fits, exactly as if every
+    // prefix were measured on its own (kerning can make a longer candidate narrower, so the pass does
+    // not stop at the first one that does not fit), in time linear in the length of the text.
+    const stbtt_fontinfo& info = impl_->info;
+    const float scale = stbtt_ScaleForPixelHeight(&info, px);
     const std::string ellipsis = "\u2026";
-    // Cut at code point boundaries (bytes that are not 10xxxxxx), longest prefix first.
-    for (std::size_t n = utf8.empty() ? 0 : utf8.size() - 1; n > 0; --n) {
-        if ((static_cast<unsigned char>(utf8[n]) & 0xC0) == 0x80) continue;
-        std::string candidate(utf8.substr(0, n));
-        while (!candidate.empty() && candidate.back() == ' ') candidate.pop_back();
-        candidate += ellipsis;
-        if (text_width(candidate, px) <= max_width) return candidate;
+    const int g_ellipsis = glyph_of(info, U'\u2026');
+    int advance = 0, lsb = 0;
+    stbtt_GetGlyphHMetrics(&info, g_ellipsis, &advance, &lsb);
+    const int ellipsis_units = advance;
+
+    long long units = 0, kept_units = 0;  // long long: a long text can pass INT_MAX font units
+    int prev = 0, kept_glyph = 0;
+    std::size_t kept_bytes = 0, best = std::string_view::npos;  // best: bytes before the "…"
+    for (std::size_t i = 0; i < utf8.size();) {
+        // Cut points are the starts of code points (bytes that are not 10xxxxxx), as in the text.
+        if (i > 0 && (static_cast<unsigned char>(utf8[i]) & 0xC0) != 0x80) {
+            const long long candidate =
+                kept_units + (kept_glyph ? stbtt_GetGlyphKernAdvance(&info, kept_glyph, g_ellipsis) : 0) + ellipsis_units;
+            if (scale * static_cast<float>(candidate) <= max_width) best = kept_bytes;
+        }
+        const auto [cp, next] = next_code_point(utf8, i);
+        const int g = glyph_of(info, cp);
+        if (prev) units += stbtt_GetGlyphKernAdvance(&info, prev, g);
+        stbtt_GetGlyphHMetrics(&info, g, &advance, &lsb);
+        units += advance;
+        prev = g;
+        if (cp != U' ') kept_units = units, kept_glyph = g, kept_bytes = next;
+        i = next;
     }
-    return text_width(ellipsis, px) <= max_width ? ellipsis : std::string();
+    if (scale * static_cast<float>(units) <= max_width) return std::string(utf8);
+    if (best != std::string_view::npos) return std::string(utf8.substr(0, best)) + ellipsis;
+    return scale * static_cast<float>(ellipsis_units) <= max_width ? ellipsis : std::string();
 }
 
 float Font::draw(RgbImage& img, std::string_view utf8, float x, int baseline, float px, Rgb colour,

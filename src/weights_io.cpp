@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include "mnistlr/catalog.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/file_io.hpp"
 
@@ -58,6 +59,10 @@ std::string class_name(const ModelInfo& info, std::uint32_t k) {
 }
 
 std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelInfo& info) {
+    // What decode_weights would refuse is never written.
+    for (std::size_t k = 0; k < info.class_names.size(); ++k)
+        if (const std::string problem = class_name_problem(info.class_names[k]); !problem.empty())
+            throw Error("cannot write a weights file: class name " + std::to_string(k) + " " + problem);
     nlohmann::json meta = {{"class_names", info.class_names}, {"settings", info.settings}, {"metrics", info.metrics}};
     const std::string text = meta.dump();
     const std::size_t P = model.pixels();
@@ -128,7 +133,10 @@ WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std
                                   std::to_string(K));
         for (const auto& n : *it) {
             if (!n.is_string()) throw Error(name, "weights file class names must be strings");
-            wf.info.class_names.push_back(n.get<std::string>());
+            const auto& s = n.get_ref<const std::string&>();
+            if (const std::string problem = class_name_problem(s); !problem.empty())
+                throw Error(name, "class name " + std::to_string(wf.info.class_names.size()) + " " + problem);
+            wf.info.class_names.push_back(s);
         }
     }
     if (auto it = meta.find("settings"); it != meta.end() && it->is_object()) wf.info.settings = *it;

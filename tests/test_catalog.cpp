@@ -207,3 +207,35 @@ TEST(Catalog, fuzz_only_strict_utf8_names_are_accepted) {
                                             0xF0, 0x90, 0x80, 0x80, '\n', 0xF4, 0x8F, 0xBF, 0xBF, '\n'};
     EXPECT_EQ(mnistlr::parse_class_names(mnistlr::Bytes(good), "names.txt").size(), 5u);
 }
+
+// One set of rules for class names, shared with the weights file (weights_io.cpp).
+TEST(Catalog, class_name_rules) {
+    using mnistlr::class_name_problem;
+    EXPECT_EQ(class_name_problem("Ankle boot"), "");
+    EXPECT_EQ(class_name_problem("Grüße \u65e5\u672c"), "");
+    EXPECT_EQ(class_name_problem(""), "");  // emptiness is the caller's business
+    EXPECT_EQ(class_name_problem(std::string(64, 'x')), "");
+    EXPECT_EQ(class_name_problem(std::string(65, 'x')), "is longer than 64 bytes (65 bytes)");
+    EXPECT_EQ(class_name_problem("\x1b[2J"), "contains a control character (0x1B)");
+    EXPECT_EQ(class_name_problem("a\tb"), "contains a control character (0x09)");
+    EXPECT_EQ(class_name_problem("a\x7f"), "contains a control character (0x7F)");
+    EXPECT_EQ(class_name_problem("a\xc2\x85"), "contains a control character (U+0085)");
+    EXPECT_EQ(class_name_problem("a\xc2\xa0"), "");  // U+00A0 is not a control character
+    EXPECT_EQ(class_name_problem("a\xc2"), "is not valid UTF-8");
+    // A control character wins over length: in a binary file it is the telling sign.
+    EXPECT_EQ(class_name_problem(std::string(100, 'x') + '\x01'), "contains a control character (0x01)");
+}
+
+TEST(Catalog, classes_file_applies_the_class_name_rules) {
+    auto err = [](const std::string& text) {
+        return error_of([&] {
+            mnistlr::parse_class_names(mnistlr::Bytes(std::vector<std::uint8_t>(text.begin(), text.end())), "n.txt");
+        });
+    };
+    EXPECT_EQ(err("a\n" + std::string(65, 'b') + "\n"), "n.txt: line 2 is longer than 64 bytes (65 bytes)");
+    EXPECT_EQ(err("a\nb\tc\n"), "n.txt: line 2 contains a control character (0x09)");
+    EXPECT_EQ(err("a\nb\x1b[2J\n"), "n.txt: line 2 contains a control character (0x1B)");
+    EXPECT_EQ(err("a\x7f\nb\n"), "n.txt: line 1 contains a control character (0x7F)");
+    EXPECT_EQ(err("a\nb\xc2\x9b\n"), "n.txt: line 2 contains a control character (U+009B)");
+    EXPECT_EQ(err("a\n" + std::string(64, 'b') + "\n"), "");
+}

@@ -2,6 +2,7 @@
 
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
+#include "gzip_fixtures.hpp"
 #include "test_util.hpp"
 
 using testutil::error_of;
@@ -92,4 +93,20 @@ TEST(Dataset, real_mnist_shapes) {
     EXPECT_EQ(ds.classes, 10u);
     EXPECT_EQ(ds.train.label(0), 5);  // the famous first training digit
     EXPECT_EQ(ds.test.label(0), 7);
+}
+
+// The headers of both files are checked before either payload is read: a label count that does not
+// match is reported even when the images' payload is broken (a gzip stream cut after the header,
+// which only inflating would show).
+TEST(Dataset, headers_are_checked_before_payloads) {
+    TempDir d;
+    auto gz = testutil::gzip_level(make_idx({3, 20, 20}, std::vector<std::uint8_t>(1200, 7)), 0);
+    gz.resize(gz.size() / 2);
+    write_file(d / "i.gz", gz);
+    write_file(d / "l", make_idx({4}, {0, 1, 0, 1}));
+    EXPECT_EQ(error_of([&] { mnistlr::load_split(d / "i.gz", d / "l"); }),
+              d / "l" + ": holds 4 labels but " + d / "i.gz" + " holds 3 images");
+    write_file(d / "l", make_idx({3}, {0, 1, 0}));
+    EXPECT_EQ(error_of([&] { mnistlr::load_split(d / "i.gz", d / "l"); }),
+              d / "i.gz" + ": truncated gzip stream (it ends before the IDX data is complete)");
 }

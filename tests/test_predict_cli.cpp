@@ -1,10 +1,14 @@
 // End to end: mnistlr predict on real MNIST images, PNGs made from them, the hand-made test image and
-// blank images, with a model trained by mnistlr train (reference recipe).
+// blank images, with a model trained by mnistlr train (reference recipe); and on hostile IDX files
+// (a gzip bomb under a memory cap, cut streams, paths with control characters).
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
 
+#include "capped_run.hpp"
+#include "gzip_fixtures.hpp"
+#include "mnistlr/weights_io.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 
@@ -145,4 +149,87 @@ TEST(PredictCli, usage_and_input_errors_exit_2) {
     r = run_mnistlr({"predict", w, w});  // a weights file is not an image
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("cannot decode image"), std::string::npos) << r.err;
+}
+
+namespace {
+
+// A valid weights file for 28 x 28 images and 10 classes (all weights zero: every class 10%).
+std::string zero_model(const testutil::TempDir& dir) {
+    const std::string path = dir / "zero.bin";
+    mnistlr::save_weights(path, mnistlr::SoftmaxModel::zeros(28, 28, 10), {});
+    return path;
+}
+
+}  // namespace
+
+// A valid gzip bomb: 8,000,000 zero images (6.27 GB) in about 6 MB. predict reads the images it is
+// asked for, so under a 1 GiB address-space cap it answers; loading the whole file could not.
+TEST(PredictCli, idx_bomb_under_a_1_GiB_cap_inflates_only_up_to_the_largest_index) {
+    testutil::TempDir dir;
+    const std::string w = zero_model(dir);
+    const std::string bomb = dir / "bomb-images-idx3-ubyte.gz";
+    testutil::write_file(bomb, testutil::zero_image_bomb(400));
+    auto r = testutil::run_mnistlr_capped(testutil::kOneGiB,
+                                          {"predict", w, "--idx", bomb, "--index", "20001,0,5,20001", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["predictions"].size(), 4u);
+    EXPECT_EQ(j["predictions"][0]["index"], 20001);
+    EXPECT_EQ(j["predictions"][2]["index"], 5);
+    EXPECT_NEAR(j["predictions"][1]["top"][0]["probability"].get<double>(), 0.1, 1e-6);
+
+    // Out of range: refused from the header, before anything is inflated.
+    r = testutil::run_mnistlr_capped(testutil::kOneGiB, {"predict", w, "--idx", bomb, "--index", "8000000"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "mnistlr: error: " + bomb +
+                         ": --index 8000000 is out of range (the file holds 8000000 images: 0 to 7999999)\n");
+}
+
+TEST(PredictCli, idx_gzip_cut_before_the_requested_image_is_refused) {
+    testutil::TempDir dir;
+    const std::string w = zero_model(dir);
+    std::vector<std::uint8_t> px(100 * 784);
+    for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i * 31);
+    auto gz = testutil::gzip_level(testutil::make_idx({100, 28, 28}, px), 0);
+    gz.resize(gz.size() / 2);  // about 50 images
+    const std::string cut = dir / "cut.gz";
+    testutil::write_file(cut, gz);
+    auto r = run_mnistlr({"predict", w, "--idx", cut, "--index", "3"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    r = run_mnistlr({"predict", w, "--idx", cut, "--index", "3,99"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "mnistlr: error: " + cut + ": truncated gzip stream (it ends before the IDX data is complete)\n");
+}
+
+TEST(PredictCli, idx_file_without_images_and_short_raw_files_are_refused) {
+    testutil::TempDir dir;
+    const std::string w = zero_model(dir);
+    const std::string empty = dir / "empty-idx3";
+    testutil::write_file(empty, testutil::make_idx({0, 28, 28}, {}));
+    auto r = run_mnistlr({"predict", w, "--idx", empty, "--index", "0"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "mnistlr: error: " + empty + ": --index 0 is out of range (the file holds no images)\n");
+    // A raw file shorter than its header says is refused even for an image it does hold.
+    const std::string short_raw = dir / "short-idx3";
+    auto b = testutil::make_idx({10, 28, 28}, std::vector<std::uint8_t>(10 * 784, 9));
+    b.resize(b.size() - 1);
+    testutil::write_file(short_raw, b);
+    r = run_mnistlr({"predict", w, "--idx", short_raw, "--index", "0"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "mnistlr: error: " + short_raw +
+                         ": truncated IDX payload (expected 7840 bytes for 10 x 28 x 28, got 7839)\n");
+}
+
+TEST(PredictCli, paths_with_control_characters_print_on_one_line) {
+    testutil::TempDir dir;
+    const std::string w = zero_model(dir);
+    const std::string evil = dir / "a\nb\x1b[2J-idx3";
+    testutil::write_file(evil, testutil::make_idx({1, 28, 28}, std::vector<std::uint8_t>(784, 200)));
+    const auto r = run_mnistlr({"predict", w, "--idx", evil, "--index", "0"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;  // the header and one line
+    EXPECT_NE(r.out.find("a\\nb\\x1B[2J-idx3[0]"), std::string::npos) << r.out;
+    const auto j = run_mnistlr({"predict", w, "--idx", evil, "--index", "0", "--json"});
+    ASSERT_EQ(j.code, 0) << j.err;
+    EXPECT_EQ(nlohmann::json::parse(j.out)["predictions"][0]["file"], evil);  // JSON escapes them itself
 }

@@ -118,3 +118,44 @@ TEST(Text, utf8_decoding_replaces_invalid_bytes) {
     EXPECT_EQ(decode_utf8("\xed\xa0\x80x"), (std::u32string{0xFFFD, U'x'}));  // surrogate
     EXPECT_EQ(decode_utf8("\xe2\x88z"), (std::u32string{0xFFFD, U'z'}));      // broken sequence keeps the next char
 }
+
+namespace {
+
+// elide as specified, the slow way: every prefix measured on its own, longest first.
+std::string naive_elide(std::string_view s, float px, float max_width) {
+    if (font().text_width(s, px) <= max_width) return std::string(s);
+    for (std::size_t n = s.empty() ? 0 : s.size() - 1; n > 0; --n) {
+        if ((static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) continue;
+        std::string c(s.substr(0, n));
+        while (!c.empty() && c.back() == ' ') c.pop_back();
+        c += "\u2026";
+        if (font().text_width(c, px) <= max_width) return c;
+    }
+    return font().text_width("\u2026", px) <= max_width ? "\u2026" : "";
+}
+
+}  // namespace
+
+TEST(Text, elide_in_one_pass_matches_measuring_every_prefix) {
+    const std::vector<std::string> texts = {
+        "Ankle boot and more", "AVAVAVAVAV To Ty Yo", "a    b    c", "   leading", "T-shirt/top",
+        "Grüße \u2212 \u65e5\u672c\u8a9e \U0001F600", "bad \xff\xfe bytes \xe2\x88z \xc3", "W", "",
+        "stray\x80\x80" "continuation", "\u2026\u2026\u2026\u2026"};
+    for (const auto& t : texts)
+        for (float px : {9.0f, 20.0f})
+            for (float w = 0; w <= 200; w += 3.5f) EXPECT_EQ(font().elide(t, px, w), naive_elide(t, px, w)) << t << " " << px << " " << w;
+}
+
+TEST(Text, elide_and_width_of_a_megabyte_string) {
+    const std::string huge(1 << 20, 'W');
+    const std::string e = font().elide(huge, 20, 300);
+    ASSERT_GE(e.size(), 4u);
+    EXPECT_EQ(e.substr(e.size() - 3), "\u2026");
+    EXPECT_EQ(e.find_first_not_of('W'), e.size() - 3);  // W...W…
+    EXPECT_LE(font().text_width(e, 20), 300.0f);
+    EXPECT_GT(font().text_width("W" + e, 20), 300.0f);  // the longest that fits
+    // 2 MB of 'W' is past INT_MAX font units: the width still adds up.
+    const float w1 = font().text_width(huge, 20), w2 = font().text_width(huge + huge, 20);
+    EXPECT_GT(w1, 1e6f);
+    EXPECT_NEAR(w2 / w1, 2.0f, 1e-3f);
+}

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mnistlr/catalog.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/weights_io.hpp"
 #include "test_util.hpp"
@@ -125,4 +126,98 @@ TEST(WeightsIo, save_and_load_file) {
     mnistlr::save_weights(d / "w.bin", sample_model(), {});
     EXPECT_EQ(mnistlr::load_weights(d / "w.bin").model.W, sample_model().W);
     EXPECT_EQ(testutil::list_dir(d.path()), std::vector<std::string>{"w.bin"});
+}
+
+namespace {
+
+// `bytes` (a weights file) with its metadata replaced by `meta` and a correct CRC: how a hostile
+// file that passes every structural check is made.
+std::vector<std::uint8_t> with_meta(std::vector<std::uint8_t> bytes, const std::string& meta) {
+    const std::uint32_t old_meta = std::uint32_t{bytes[24]} | (std::uint32_t{bytes[25]} << 8) |
+                                   (std::uint32_t{bytes[26]} << 16) | (std::uint32_t{bytes[27]} << 24);
+    bytes.resize(bytes.size() - 4 - old_meta);
+    bytes.insert(bytes.end(), meta.begin(), meta.end());
+    bytes.resize(bytes.size() + 4);
+    put32(bytes, 24, static_cast<std::uint32_t>(meta.size()));
+    fix_crc(bytes);
+    return bytes;
+}
+
+std::string names_meta(const std::vector<std::string>& names) {
+    return nlohmann::json({{"class_names", names}}).dump();
+}
+
+}  // namespace
+
+TEST(WeightsIo, class_names_with_control_characters_are_refused) {
+    const auto b = mnistlr::encode_weights(sample_model(), {});
+    const struct {
+        std::string name;
+        std::string code;
+    } bad[] = {
+        {"\x1b[1A\raccuracy 1.0000", "0x1B"}, {"forged\rline", "0x0D"}, {"two\nlines", "0x0A"},
+        {"tab\there", "0x09"},                 {"del\x7f", "0x7F"},      {"csi\xc2\x9b" "2J", "U+009B"},
+    };
+    for (const auto& c : bad) {
+        const auto f = with_meta(b, names_meta({"a", c.name, "c", "d"}));
+        EXPECT_EQ(error_of(f), "w.bin: class name 1 contains a control character (" + c.code + ")") << c.code;
+    }
+}
+
+TEST(WeightsIo, class_names_longer_than_64_bytes_are_refused_quickly) {
+    const auto b = mnistlr::encode_weights(sample_model(), {});
+    const std::string max(mnistlr::kMaxClassNameBytes, 'x');
+    const auto ok = with_meta(b, names_meta({"a", max, "Grüße", ""}));
+    const auto wf = mnistlr::decode_weights(ok.data(), ok.size(), "w.bin");
+    EXPECT_EQ(wf.info.class_names[1], max);
+    EXPECT_EQ(mnistlr::class_name(wf.info, 3), "3");  // an empty name still means "call it by its index"
+    EXPECT_EQ(error_of(with_meta(b, names_meta({"a", "b", max + "y", "d"}))),
+              "w.bin: class name 2 is longer than 64 bytes (65 bytes)");
+    // 1 MB in a file whose CRC and sizes are right.
+    const auto huge = with_meta(b, names_meta({"a", "b", "c", std::string(1 << 20, 'W')}));
+    EXPECT_EQ(error_of(huge), "w.bin: class name 3 is longer than 64 bytes (1048576 bytes)");
+}
+
+TEST(WeightsIo, invalid_utf8_class_names_are_refused) {
+    const auto b = mnistlr::encode_weights(sample_model(), {});
+    // nlohmann::json reads "\ud800" (a lone surrogate escape) as invalid; raw invalid bytes fail the parse.
+    EXPECT_NE(error_of(with_meta(b, "{\"class_names\": [\"a\", \"\xff\", \"c\", \"d\"]}")).find("metadata is not a JSON"),
+              std::string::npos);
+    // Valid JSON escapes that decode to something the rules refuse.
+    EXPECT_EQ(error_of(with_meta(b, "{\"class_names\": [\"a\", \"b\", \"\\u001b[2J\", \"d\"]}")),
+              "w.bin: class name 2 contains a control character (0x1B)");
+}
+
+TEST(WeightsIo, writing_refuses_what_loading_would_refuse) {
+    mnistlr::ModelInfo info;
+    info.class_names = {"a", "b\x1b", "c", "d"};
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::encode_weights(sample_model(), info); }),
+              "cannot write a weights file: class name 1 contains a control character (0x1B)");
+    info.class_names = {"a", "b", "c", std::string(65, 'z')};
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::encode_weights(sample_model(), info); }),
+              "cannot write a weights file: class name 3 is longer than 64 bytes (65 bytes)");
+}
+
+// Through the binary: a weights file whose class name would forge an "accuracy" line is refused by
+// every subcommand that loads it, on one line, and nothing is written.
+TEST(WeightsIo, forged_class_name_is_refused_by_the_binary) {
+    testutil::TempDir d;
+    const auto b = mnistlr::encode_weights(mnistlr::SoftmaxModel::zeros(28, 28, 10), {});
+    std::vector<std::string> names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    names[7] = "7\r\naccuracy 1.0000\x1b[K";
+    const std::string w = d / "forged.bin";
+    testutil::write_file(w, with_meta(b, names_meta(names)));
+    const std::string expected = "mnistlr: error: " + w + ": class name 7 contains a control character (0x0D)\n";
+    const std::vector<std::vector<std::string>> runs = {
+        {"plot-weights", w, d / "out.png"},
+        {"eval", w, "--data", testutil::mnist_dir()},
+        {"predict", w, "--idx", testutil::mnist_dir() + "/t10k-images-idx3-ubyte", "--index", "0"},
+    };
+    for (const auto& args : runs) {
+        const auto r = testutil::run_mnistlr(args);
+        EXPECT_EQ(r.code, 2) << args[0] << ": " << r.err;
+        EXPECT_EQ(r.err, expected) << args[0];
+        EXPECT_TRUE(r.out.empty()) << args[0] << ": " << r.out;
+    }
+    EXPECT_FALSE(testutil::file_exists(d / "out.png"));
 }

@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mnistlr/dataset.hpp"
@@ -37,8 +39,20 @@ std::vector<std::string> dataset_kind_names();
 // MNIST or Fashion-MNIST recognised by their training labels, else the generic kind.
 const DatasetKind& identify_dataset(const Split& train);
 
+// The rules every class name obeys, wherever it comes from (a --classes file, a weights file): the
+// names are printed on terminals and drawn in pictures, so a name is at most kMaxClassNameBytes
+// bytes of strict UTF-8 without control characters (no C0 control, tab included, no DEL, no C1
+// control U+0080..U+009F). A name that breaks one of them could forge output lines ("\r", "\n")
+// or drive the terminal (ESC); one of 1 MB would make every table and picture unusable; and the
+// weights file's JSON writer refuses anything but strict UTF-8.
+constexpr std::size_t kMaxClassNameBytes = 64;
+// What is wrong with `name` as a phrase to follow "class name 3 " or "line 3 " ("contains a
+// control character (0x1B)", "is longer than 64 bytes (70 bytes)", "is not valid UTF-8"), or ""
+// when nothing is. Emptiness is not checked: the callers treat empty names differently.
+std::string class_name_problem(std::string_view name);
+
 // Reads a class-names file: UTF-8 text, one name per line (a trailing newline and '\r' are
-// ignored; at most 65535 names of at most 64 bytes, no control characters).
+// ignored; at most 65535 non-empty names, each obeying class_name_problem's rules).
 std::vector<std::string> read_class_names(const std::string& path);
 // The same rules applied to bytes already in memory; `name` appears in error messages.
 std::vector<std::string> parse_class_names(const Bytes& bytes, const std::string& name);

@@ -34,7 +34,7 @@ struct Split {
 Split sub_split(const Split& split, std::size_t first, std::size_t n);
 
 // Loads an image file (3-D IDX: count x rows x cols) and a label file (1-D IDX) and checks that
-// they agree. Each may be raw or gzip.
+// they agree. Each may be raw or gzip. Both headers are checked before either payload is read.
 Split load_split(const std::string& images_path, const std::string& labels_path);
 
 // Throws "<labels file>: label L at index I is not below the class count K".

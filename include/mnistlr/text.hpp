@@ -36,11 +36,12 @@ public:
     float descent(float px) const;
     float line_height(float px) const;
 
-    // Width of the text's advance box (including kerning), in pixels.
+    // Width of the text's advance box (including kerning), in pixels. Linear in the text's length.
     float text_width(std::string_view utf8, float px) const;
 
-    // The text itself when it fits in max_width at size px, else its longest prefix (whole code points)
-    // followed by "…" that fits; "" when not even "…" fits.
+    // The text itself when it fits in max_width at size px, else its longest prefix (whole code points,
+    // trailing spaces dropped) followed by "…" that fits; "" when not even "…" fits. One pass over
+    // the text: linear in its length, whatever the width.
     std::string elide(std::string_view utf8, float px, float max_width) const;
 
     // Draws the text; returns the x just after its advance box.

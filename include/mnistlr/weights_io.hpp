@@ -11,10 +11,15 @@
 //   28      4*P*K       f32 W, class-major: W[k][p] for k in 0..K, p in 0..P (P = rows*cols), i.e.
 //                       class k's picture, rows x cols row-major, is contiguous
 //   ..      4*K         f32 b
-//   ..      M           UTF-8 JSON object: {"class_names": [...], "settings": {...}, "metrics": {...}}
+//   ..      M           UTF-8 JSON object: {"class_names": [...], "settings": {...}, "metrics": {...}};
+//                       class_names is empty or holds K strings, each at most 64 bytes
+//                       (kMaxClassNameBytes, catalog.hpp) of strict UTF-8 without control
+//                       characters, the rules of a --classes file; "" means "call it by its index"
 //   end-4   4           u32 CRC-32 (zlib's crc32) of every preceding byte
 // Loading checks magic, version, sizes, the exact file length (before allocating), the CRC, that
-// every weight is finite and that the JSON parses.
+// every weight is finite, that the JSON parses and that every class name obeys the rules above
+// (the names reach terminals: a name with "\r" or ESC could forge an output line). Writing refuses
+// the names that loading would refuse.
 #pragma once
 
 #include <cstdint>

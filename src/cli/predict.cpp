@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/json_out.hpp"
+#include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/idx.hpp"
 #include "mnistlr/model.hpp"
@@ -31,26 +34,35 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Only the requested images are read: a gzip file is inflated up to the largest index and no
+// further, so a small file that inflates to gigabytes costs what the request needs.
 std::vector<Input> idx_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
-    const IdxArray a = read_idx(opt.idx);
-    if (a.dims.size() != 3)
+    IdxFile f = IdxFile::open(opt.idx);
+    const auto& dims = f.dims();
+    if (dims.size() != 3)
         throw Error(opt.idx, "--idx takes an image file with 3 dimensions (count x rows x cols), this one has " +
-                                 std::to_string(a.dims.size()));
-    if (a.dims[1] != model.rows || a.dims[2] != model.cols)
-        throw Error(opt.idx, "images are " + std::to_string(a.dims[1]) + " x " + std::to_string(a.dims[2]) +
+                                 std::to_string(dims.size()));
+    if (dims[1] != model.rows || dims[2] != model.cols)
+        throw Error(opt.idx, "images are " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
                                  " but the model expects " + std::to_string(model.rows) + " x " +
                                  std::to_string(model.cols));
+    for (std::size_t i : opt.indices)
+        if (i >= f.count())
+            throw Error(opt.idx, "--index " + std::to_string(i) + " is out of range (" +
+                                     (f.count() == 0 ? std::string("the file holds no images")
+                                                     : "the file holds " + std::to_string(f.count()) +
+                                                           " images: 0 to " + std::to_string(f.count() - 1)) +
+                                     ")");
+    const std::vector<std::uint8_t> pixels = f.read_items(opt.indices);
     const std::size_t P = model.pixels();
     std::vector<Input> out;
-    for (std::size_t i : opt.indices) {
-        if (i >= a.count())
-            throw Error(opt.idx, "--index " + std::to_string(i) + " is out of range (the file holds " +
-                                     std::to_string(a.count()) + " images: 0 to " + std::to_string(a.count() - 1) + ")");
+    for (std::size_t j = 0; j < opt.indices.size(); ++j) {
+        const std::size_t i = opt.indices[j];
         Input in;
         in.name = base_name(opt.idx) + "[" + std::to_string(i) + "]";
         in.file = opt.idx;
         in.index = static_cast<long long>(i);
-        const std::uint8_t* px = a.payload.data() + i * P;
+        const std::uint8_t* px = pixels.data() + j * P;
         in.x.resize(P);
         for (std::size_t p = 0; p < P; ++p) in.x[p] = static_cast<float>(px[p]) / 255.0f;  // as load_columns
         out.push_back(std::move(in));
@@ -118,29 +130,33 @@ std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
     sub->add_option("weights", opt->weights,
                     "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
         ->required()
+        ->check(nonempty_path())
         ->option_text("WEIGHTS");
     auto* images = sub->add_option("images", opt->images,
                                    "Image files (PNG, JPEG, BMP, GIF, ...) of any size, dark ink on light "
                                    "or light on dark; cropped, scaled and centred the way MNIST was made")
+                       ->check(nonempty_path())
                        ->option_text("IMAGE...");
     auto* idx = sub->add_option("--idx", opt->idx,
                                 "Classify images of this IDX image file (e.g. t10k-images-idx3-ubyte) as stored, "
                                 "without preprocessing")
+                    ->check(nonempty_path())
                     ->option_text("FILE");
     auto* index = sub->add_option("--index", opt->indices, "Which images of --idx (0-based; repeat or separate with commas)")
                       ->delimiter(',')
+                      ->transform(whole_number<std::size_t>(0, std::numeric_limits<std::size_t>::max()))
                       ->option_text("I");
     idx->needs(index);
     index->needs(idx);
     images->excludes(idx);
     sub->add_option("-k,--top", opt->k, "Number of classes to show per input (at most the class count)")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->transform(whole_number<std::size_t>(1, std::numeric_limits<std::size_t>::max()));
     sub->add_flag("--json", opt->json, "Print one JSON object instead of the table");
     sub->add_flag("--show", opt->show, "Also draw each input as the model sees it, as text");
     sub->callback([opt, &runner] {
         if (opt->images.empty() && opt->idx.empty())
-            throw CLI::ValidationError("predict", "give image files, or --idx FILE --index I");
+            throw CLI::ValidationError("give image files, or --idx FILE --index I");
         runner = [opt] { return run_predict(*opt); };
     });
     return opt;
@@ -166,13 +182,17 @@ int run_predict(const PredictOptions& opt) {
             preds.push_back(p);
         }
         const nlohmann::json j = {{"command", "predict"}, {"weights", opt.weights}, {"k", k}, {"predictions", preds}};
-        std::cout << j.dump() << '\n';
+        std::cout << json_line(j) << '\n';
         return 0;
     }
 
     // One line per input: name, then k columns of "class  probability%", all aligned.
+    // Input names are paths: printable() keeps a newline or an escape sequence in one from breaking
+    // the table or reaching the terminal. Class names were checked when the model was loaded.
+    std::vector<std::string> names;
+    for (const auto& in : inputs) names.push_back(printable(in.name));
     std::size_t name_w = std::string("input").size(), class_w = 0;
-    for (const auto& in : inputs) name_w = std::max(name_w, in.name.size());
+    for (const auto& n : names) name_w = std::max(name_w, n.size());
     for (std::uint32_t c = 0; c < model.classes(); ++c) class_w = std::max(class_w, class_name(wf.info, c).size());
     const std::size_t cell_w = class_w + 2 + 7;  // name, two spaces, "100.00%"
     std::string head = "input" + std::string(name_w - 5, ' ');
@@ -183,7 +203,7 @@ int run_predict(const PredictOptions& opt) {
     while (!head.empty() && head.back() == ' ') head.pop_back();
     std::printf("%s\n", head.c_str());
     for (std::size_t j = 0; j < inputs.size(); ++j) {
-        std::string line = inputs[j].name + std::string(name_w - inputs[j].name.size(), ' ');
+        std::string line = names[j] + std::string(name_w - names[j].size(), ' ');
         for (std::uint32_t c : top_k(P, static_cast<Eigen::Index>(j), k)) {
             const std::string name = class_name(wf.info, c);
             char prob[32];
