@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/weights_io.hpp"
+#include "pty_run.hpp"
 #include "test_util.hpp"
 
 using testutil::make_idx;
@@ -139,30 +140,49 @@ TEST(HostileCli, kill_9_never_leaves_a_damaged_weights_file) {
     const std::string w = d / "w.bin";
     ASSERT_EQ(run_mnistlr({"train", "--data", testutil::mnist_dir(), "--steps", "10", "-o", w, "--quiet"}).code, 0);
     const auto original = testutil::read_file(w);
-    std::mt19937 rng(12345);
-    int killed_mid_run = 0;
-    for (int rep = 0; rep < 20; ++rep) {
+    const auto temp_exists = [&] {
+        for (const auto& n : testutil::list_dir(d.path()))
+            if (n.rfind(".w.bin.tmp-", 0) == 0) return true;
+        return false;
+    };
+    // Killed at three observable points of a run that never finishes on its own: the temp file has
+    // just been claimed (loading), training has started (the progress line), and later in training.
+    for (const char* when : {"claimed", "training", "later"}) {
+        testutil::PtyRun run({"train", "--data", testutil::mnist_dir(), "--steps", "100000000", "-o", w});
+        ASSERT_TRUE(testutil::eventually(temp_exists)) << when << ": " << run.output();
+        if (std::string(when) != "claimed") ASSERT_TRUE(run.wait_for("step ")) << run.output();
+        if (std::string(when) == "later") ASSERT_TRUE(run.wait_for("step ", 3)) << run.output();  // 2 redraws on
+        ::kill(run.pid(), SIGKILL);
+        EXPECT_EQ(run.finish(), 128 + SIGKILL) << when;
+        EXPECT_EQ(testutil::read_file(w), original) << when;  // the old file, byte for byte
+        for (const auto& n : testutil::list_dir(d.path()))  // kill -9 cannot clean up: remove its temp file
+            if (n != "w.bin") ::unlink((d / n).c_str());
+    }
+    // Runs that finish, killed as soon as their temp file exists: whether the kill lands during
+    // loading, training, writing or after the rename, the file is the old one or a complete new one.
+    int replaced = 0;
+    for (int rep = 0; rep < 10; ++rep) {
         const pid_t pid = ::fork();
         if (pid == 0) {
             const std::string bin = MNISTLR_BIN;
-            std::string a0 = bin, a1 = "train", a2 = "--data", a3 = testutil::mnist_dir(), a4 = "--steps", a5 = "6000",
-                        a6 = "-o", a7 = w, a8 = "--quiet";
+            std::string a0 = bin, a1 = "train", a2 = "--data", a3 = testutil::mnist_dir(), a4 = "--steps",
+                        a5 = std::to_string(1 + 40 * rep), a6 = "-o", a7 = w, a8 = "--quiet";
             char* argv[] = {a0.data(), a1.data(), a2.data(), a3.data(), a4.data(), a5.data(), a6.data(), a7.data(),
                             a8.data(), nullptr};
             ::execv(bin.c_str(), argv);
             ::_exit(127);
         }
-        ::usleep(static_cast<useconds_t>(std::uniform_int_distribution<int>(0, 900000)(rng)));
-        ::kill(pid, SIGKILL);
         int status = 0;
+        testutil::eventually([&] { return temp_exists() || ::waitpid(pid, &status, WNOHANG) == pid; });
+        ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
-        if (WIFSIGNALED(status)) ++killed_mid_run;
-        // Either the old file or a complete new one: both load, and the old one is byte-identical.
         const auto now = testutil::read_file(w);
         if (now != original) {
+            ++replaced;
             EXPECT_NO_THROW(mnistlr::load_weights(w)) << "repetition " << rep;
         }
+        for (const auto& n : testutil::list_dir(d.path()))
+            if (n != "w.bin") ::unlink((d / n).c_str());
     }
-    std::printf("kill -9: %d of 20 runs were killed before they finished\n", killed_mid_run);
-    EXPECT_GE(killed_mid_run, 5);
+    std::printf("kill -9 as soon as the temp file exists: %d of 10 runs had already replaced the file\n", replaced);
 }

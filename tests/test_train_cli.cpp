@@ -172,54 +172,6 @@ TEST(TrainCli, divergence_exits_4_and_writes_nothing) {
     }
 }
 
-namespace {
-
-// Starts mnistlr with stdout/stderr to files, lets it run `ms`, sends SIGINT, returns the exit code.
-int interrupt_after(const std::vector<std::string>& args, int ms, const std::string& err_file) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<char*> argv;
-        std::string bin = MNISTLR_BIN;
-        argv.push_back(bin.data());
-        std::vector<std::string> copy = args;
-        for (auto& a : copy) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        FILE* e = std::freopen(err_file.c_str(), "w", stderr);
-        (void)e;
-        ::execv(MNISTLR_BIN, argv.data());
-        ::_exit(127);
-    }
-    ::usleep(static_cast<useconds_t>(ms) * 1000);
-    ::kill(pid, SIGINT);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-}  // namespace
-
-TEST(TrainCli, sigint_exits_130_and_leaves_no_partial_file) {
-    ASSERT_TRUE(testutil::mnist_present());
-    TempDir d;
-    testutil::write_file(d / "w.bin", {1, 2, 3});  // an existing file must survive untouched
-    const int code = interrupt_after({"train", "--data", testutil::mnist_dir(), "--steps", "100000000", "-o",
-                                      d / "w.bin"},
-                                     1500, d / "err");
-    EXPECT_EQ(code, 130);
-    const auto err = testutil::read_file(d / "err");
-    EXPECT_NE(std::string(err.begin(), err.end()).find("interrupted after step"), std::string::npos);
-    EXPECT_EQ(testutil::read_file(d / "w.bin"), (std::vector<std::uint8_t>{1, 2, 3}));
-    EXPECT_EQ(testutil::list_dir(d.path()), (std::vector<std::string>{"err", "w.bin"}));
-
-    const int saved = interrupt_after({"train", "--data", testutil::mnist_dir(), "--steps", "100000000", "-o",
-                                       d / "s.bin", "--save-on-interrupt"},
-                                      1500, d / "err2");
-    EXPECT_EQ(saved, 130);
-    const auto wf = mnistlr::load_weights(d / "s.bin");
-    EXPECT_TRUE(wf.info.settings.at("interrupted").get<bool>());
-    EXPECT_GT(wf.info.settings.at("steps").get<int>(), 0);
-}
-
 TEST(TrainCli, fashion_reference_and_best_recipe_with_class_names) {
     ASSERT_TRUE(testutil::fashion_present());
     TempDir d;
