@@ -135,10 +135,10 @@ GridLayout weight_grid_layout(std::uint32_t rows, std::uint32_t cols, std::uint3
     const std::int64_t R = (std::int64_t{tiles} + C - 1) / C;
     const std::int64_t width = C * tile_w + (C + 1) * kGutter;
     const std::int64_t height = kGutter + R * (kTitleBand + tile_h + kGutter) + (opt.colorbar ? kColorbarBand : 0);
-    if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxImagePixels)
+    if (width > kMaxRenderedSide || height > kMaxRenderedSide || width * height > kMaxRenderedPixels)
         throw Error("the image would be " + std::to_string(width) + " x " + std::to_string(height) +
-                    " pixels, more than the limit (" + std::to_string(kMaxImageSide) + " per side, " +
-                    std::to_string(kMaxImagePixels) + " in all); use a smaller scale, fewer columns or one class");
+                    " pixels, more than the limit (" + std::to_string(kMaxRenderedSide) + " per side, " +
+                    std::to_string(kMaxRenderedPixels) + " in all); use a smaller scale, fewer columns or one class");
     GridLayout g;
     g.tile_w = static_cast<int>(tile_w);
     g.tile_h = static_cast<int>(tile_h);

@@ -1,8 +1,7 @@
-// Turning an arbitrary picture of a digit into a model input, the way MNIST itself was made.
+// Pixels to pixels: turning an arbitrary (decoded) picture of a digit into a model input, the way MNIST itself was made.
 //
 // The pipeline (preprocess_image), each step a pure function:
-//  1. decode_image: PNG/JPEG/BMP/GIF/TGA/PNM... (stb_image) to 8-bit grey (luma = (77 R + 150 G + 29 B
-//     + 128) / 256) plus alpha when the image has any transparency.
+//  1. decode_image (image_decode.hpp): PNG/JPEG/BMP/GIF/TGA/PNM... to 8-bit grey plus alpha.
 //  2. extract_ink: how much ink each pixel holds, in [0, 1].
 //     - Opaque image: the background level is the median of the border ring (width max(1, min(w, h)
 //       / 32) pixels). A light background (median >= 128) means a dark digit on paper: the image is
@@ -28,15 +27,9 @@
 #include <string>
 #include <vector>
 
-namespace mnistlr {
+#include "mnistlr/image_decode.hpp"
 
-// An 8-bit single-channel picture, row-major.
-struct GrayImage {
-    std::uint32_t width = 0;
-    std::uint32_t height = 0;
-    std::vector<std::uint8_t> value;  // width * height grey levels, 0 = black
-    std::vector<std::uint8_t> alpha;  // width * height opacities; empty when the image is opaque
-};
+namespace mnistlr {
 
 // A float picture, row-major; used for ink maps and model inputs (1 = full ink).
 struct InkImage {
@@ -51,20 +44,6 @@ struct Point {
     double x = 0.0;
     double y = 0.0;
 };
-
-// Largest image accepted (pixels), checked from the header before decoding.
-constexpr std::uint64_t kMaxImagePixels = std::uint64_t{1} << 26;
-// Plausibility of the header against the file: an image may declare at most
-// max(kFreeImagePixels, kMaxPixelsPerByte * file size) pixels. stb_image fills missing pixel data
-// with zeros (HDR, BMP, TGA, PSD, PIC), so without this a 90-byte file decodes to 35 M pixels.
-// 1100 covers deflate's best ratio (1032:1, PNG), JPEG's (~85 pixels per byte) and run-length codes.
-constexpr std::uint64_t kFreeImagePixels = std::uint64_t{1} << 20;
-constexpr std::uint64_t kMaxPixelsPerByte = 1100;
-
-// Decodes an image file's bytes with stb_image. `name` appears in error messages.
-GrayImage decode_image(const std::uint8_t* data, std::size_t size, const std::string& name);
-// Reads (Bytes::map_file) and decodes.
-GrayImage load_image(const std::string& path);
 
 // Step 2 (see above). Throws Error "<name>: image has no ink (blank)".
 InkImage extract_ink(const GrayImage& image, const std::string& name);

@@ -50,8 +50,8 @@ constexpr float kLabelPx = 16.0f;
 constexpr Rgb kGutterColour = {0xc8, 0xc8, 0xc8};
 constexpr Rgb kTextColour = {0x1a, 0x1a, 0x1a};
 // Side and area limits of the rendered image (refused beyond: use a smaller scale or one class).
-constexpr int kMaxImageSide = 32768;
-constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 27;
+constexpr int kMaxRenderedSide = 32768;
+constexpr std::int64_t kMaxRenderedPixels = std::int64_t{1} << 27;
 
 enum class ScaleRange { shared, per_class };
 
