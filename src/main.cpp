@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/kernels.hpp"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
     CLI::App app{"mnistlr: softmax regression on MNIST-format data, and pictures of what it learned"};
     app.set_version_flag("--version", std::string(MNISTLR_VERSION) + " (kernels: " + mnistlr::kernel_variant() + ")");
     app.require_subcommand(1);
+    app.failure_message(mnistlr::cli::usage_error_line);  // one line: "mnistlr: error: ..."
     mnistlr::cli::Runner runner;
     mnistlr::cli::setup_train(app, runner);
     mnistlr::cli::setup_eval(app, runner);
@@ -21,15 +23,20 @@ int main(int argc, char** argv) {
     mnistlr::cli::setup_export(app, runner);
     mnistlr::cli::setup_plot_weights(app, runner);
     mnistlr::cli::setup_plot_curves(app, runner);
+    // Set after the subcommands: they would inherit it.
+    app.footer("Run 'mnistlr SUBCOMMAND --help' for its options.\n"
+               "Exit status: 0 ok; 2 bad input or usage (one line on stderr); 3 below --min-accuracy; 4 training "
+               "diverged;\n128+N stopped by signal N (130: Ctrl-C); 141 standard output closed (a pipe's reader "
+               "went away).");
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);  // prints help, version or the parse error
-        return rc == 0 ? 0 : 2;
+        const int rc = app.exit(e);  // prints help or version (stdout), or the parse error (stderr)
+        return mnistlr::cli::finish_standard_output(rc == 0 ? 0 : 2);
     }
     try {
-        return runner ? runner() : 2;
+        return mnistlr::cli::finish_standard_output(runner ? runner() : 2);
     } catch (const mnistlr::Error& e) {
         std::cerr << "mnistlr: error: " << e.what() << '\n';
         return e.exit_code();
