@@ -280,7 +280,9 @@ std::vector<std::uint8_t> IdxFile::read_items(const std::vector<std::size_t>& in
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     std::vector<std::uint8_t> items(wanted.size() * n);
-    std::vector<std::uint8_t> scratch(std::min<std::size_t>(std::size_t{1} << 20, std::max<std::size_t>(n, 1)));
+    // Skipped bytes go through a scratch buffer of up to 1 MiB (small reads would cost a call each).
+    const std::uint64_t last_start = wanted.empty() ? 0 : std::uint64_t{wanted.back()} * n;
+    std::vector<std::uint8_t> scratch(static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{1} << 20, last_start)));
     std::uint64_t at = 0;  // payload bytes inflated so far
     for (std::size_t r = 0; r < wanted.size(); ++r) {
         const std::uint64_t start = std::uint64_t{wanted[r]} * n;

@@ -239,7 +239,7 @@ TEST(Idx, read_items_of_a_zero_bomb_inflates_only_what_is_asked) {
     EXPECT_LT(gz.size(), 8u << 20);
     mnistlr::IdxFile f(Bytes(gz), "bomb.gz");
     EXPECT_EQ(f.count(), 8000000u);
-    const auto items = f.read_items({123456, 0, 20000});
+    const auto items = f.read_items({30000, 0, 20000});
     ASSERT_EQ(items.size(), 3u * 784u);
     EXPECT_TRUE(std::all_of(items.begin(), items.end(), [](std::uint8_t v) { return v == 0; }));
 }

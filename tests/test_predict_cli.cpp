@@ -233,3 +233,16 @@ TEST(PredictCli, paths_with_control_characters_print_on_one_line) {
     ASSERT_EQ(j.code, 0) << j.err;
     EXPECT_EQ(nlohmann::json::parse(j.out)["predictions"][0]["file"], evil);  // JSON escapes them itself
 }
+
+TEST(PredictCli, json_output_survives_paths_that_are_not_utf8) {
+    testutil::TempDir dir;
+    const std::string w = zero_model(dir);
+    const std::string odd = dir / "a\xff" "b-idx3";
+    testutil::write_file(odd, testutil::make_idx({1, 28, 28}, std::vector<std::uint8_t>(784, 200)));
+    const auto r = run_mnistlr({"predict", w, "--idx", odd, "--index", "0", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["predictions"][0]["file"], dir / "a\\xFFb-idx3");  // as json_line writes it
+    const auto t = run_mnistlr({"predict", w, "--idx", odd, "--index", "0"});
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_NE(t.out.find("a\\xFFb-idx3[0]"), std::string::npos) << t.out;
+}
