@@ -40,6 +40,35 @@ void BM_TestEvaluation(benchmark::State& state) {
 }
 BENCHMARK(BM_TestEvaluation)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
+// A fresh evaluator's first evaluation of the test set: the set-up (the blocked copy of the images)
+// included, as train's final evaluation pays it.
+void BM_FirstTestEvaluation(benchmark::State& state) {
+    const auto& ds = mnist();
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 100;
+    const auto model = mnistlr::train(ds.train, ds.classes, cfg).model;
+    for (auto _ : state) {
+        mnistlr::Evaluator ev(model.pixels(), model.classes(), static_cast<unsigned>(state.range(0)));
+        benchmark::DoNotOptimize(ev.run(model, ds.test).accuracy);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ds.test.count));
+}
+BENCHMARK(BM_FirstTestEvaluation)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+
+// The curves with --eval-train: the test and the training set evaluated in turn by one evaluator.
+void BM_AlternatingSplits(benchmark::State& state) {
+    const auto& ds = mnist();
+    mnistlr::TrainConfig cfg;
+    cfg.steps = 100;
+    const auto model = mnistlr::train(ds.train, ds.classes, cfg).model;
+    mnistlr::Evaluator ev(model.pixels(), model.classes(), 2);
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(ev.run(model, ds.test).accuracy);
+        benchmark::DoNotOptimize(ev.run(model, ds.train).accuracy);
+    }
+}
+BENCHMARK(BM_AlternatingSplits)->Unit(benchmark::kMillisecond);
+
 // The training step's forward kernel over the whole test set, one thread, logits only.
 void BM_TestLogitsKernel(benchmark::State& state) {
     const auto& ds = mnist();

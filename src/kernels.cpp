@@ -1,8 +1,12 @@
 // Chooses among the kernel variants compiled from src/kernels/isa.cpp (see kernels.hpp).
 #include "mnistlr/kernels.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+
+#include "mnistlr/error.hpp"
 
 namespace mnistlr {
 
@@ -71,7 +75,17 @@ void outer_u8(const std::uint8_t* const* images, std::size_t n, const float* G, 
     chosen().outer_u8(images, n, G, P, K, scale, dW);
 }
 
-void eval_blocks(const EvalBlocks& e, std::size_t first, std::size_t last) { chosen().eval_blocks(e, first, last); }
+void eval_blocks(const EvalBlocks& e, std::size_t first, std::size_t last) {
+    // The variants index their kEvalMaxClasses accumulators by class and by label.
+    if (e.K == 0 || e.K > kEvalMaxClasses)
+        throw Error("evaluation kernel: " + std::to_string(e.K) + " classes (expected 1 to " +
+                    std::to_string(kEvalMaxClasses) + ")");
+    for (std::size_t i = first * 16; i < std::min(e.count, last * 16); ++i)
+        if (e.labels[i] >= e.K)
+            throw Error("evaluation kernel: label " + std::to_string(e.labels[i]) + " at index " + std::to_string(i) +
+                        " is not below the class count " + std::to_string(e.K));
+    chosen().eval_blocks(e, first, last);
+}
 
 const char* kernel_variant() noexcept { return chosen().name; }
 std::size_t kernel_lanes() noexcept { return chosen().lanes(); }

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "mnistlr/error.hpp"
 #include "mnistlr/kernels.hpp"
+#include "mnistlr/weights_io.hpp"  // kMaxSide, kMaxClasses: the shapes a weights file holds
 
 namespace mnistlr {
 
@@ -26,7 +28,21 @@ float scheduled_lr(const TrainConfig& config, std::size_t t) {
 
 namespace {
 
+// A model that the weights file cannot hold would be trained only to be refused by every command
+// that loads it: refuse its shape first, with the loader's limits (weights_io.hpp).
+void check_loadable_shape(const Split& data, std::uint32_t classes) {
+    if (data.rows == 0 || data.cols == 0 || data.rows > kMaxSide || data.cols > kMaxSide)
+        throw Error(data.images_path, "image size " + std::to_string(data.rows) + " x " + std::to_string(data.cols) +
+                                          " is out of range for a model (1 to " + std::to_string(kMaxSide) +
+                                          " per side): no command could load the weights file");
+    if (classes < 2 || classes > kMaxClasses)
+        throw Error(data.labels_path, "class count " + std::to_string(classes) + " is out of range for a model (2 to " +
+                                          std::to_string(kMaxClasses) +
+                                          "): no command could load the weights file");
+}
+
 const TrainConfig& validated(const Split& data, std::uint32_t classes, const TrainConfig& config) {
+    check_loadable_shape(data, classes);
     if (config.batch == 0) throw Error("--batch must be at least 1");
     if (config.batch > data.count)
         throw Error(data.images_path, "batch " + std::to_string(config.batch) + " is larger than the " +

@@ -1,8 +1,11 @@
 #include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "mnistlr/error.hpp"
 #include "mnistlr/evaluate.hpp"
 #include "test_util.hpp"
 
@@ -159,4 +162,90 @@ TEST(Evaluate, extreme_logits_give_a_finite_loss) {
     EXPECT_TRUE(std::isfinite(got.loss));
     EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
     EXPECT_EQ(got.correct, want.correct);
+}
+
+TEST(Evaluate, model_of_another_shape_than_the_evaluator_is_refused) {
+    // The evaluator's buffers are sized for 5 x 7 pixels and 10 classes; a model with more classes
+    // or pixels used to be read past them.
+    const auto s = random_split(40, 5, 7, 10, 21);
+    mnistlr::Evaluator ev(35, 10, 1);
+    EXPECT_EQ(testutil::error_of([&] { ev.run(random_model(5, 7, 12, 1), s); }),
+              "evaluation: the model is 5 x 7 pixels with 12 classes, but the evaluator was made for 35 pixels and "
+              "10 classes");
+    EXPECT_EQ(testutil::error_of([&] { ev.run(random_model(5, 8, 10, 1), s); }),
+              "evaluation: the model is 5 x 8 pixels with 10 classes, but the evaluator was made for 35 pixels and "
+              "10 classes");
+    const auto wide = testutil::split_of(6, 6, std::vector<std::uint8_t>(36 * 3, 1), {0, 1, 2}, "wide-images");
+    EXPECT_EQ(testutil::error_of([&] { ev.run(random_model(5, 7, 10, 1), wide); }),
+              "wide-images: images are 6 x 6 but the model expects 5 x 7");
+    mnistlr::Evaluator none(35, 0, 1);
+    EXPECT_EQ(testutil::error_of([&] { none.run(mnistlr::SoftmaxModel::zeros(5, 7, 0), s); }),
+              "evaluation: the model has no classes");
+    EXPECT_EQ(ev.preparations(), 0u);  // refused before any copy
+    EXPECT_NEAR(ev.run(random_model(5, 7, 10, 1), s).loss, naive(random_model(5, 7, 10, 1), s).loss, 1e-5);
+}
+
+TEST(Evaluate, labels_not_below_the_class_count_are_refused) {
+    // 10 is the class count; 200 is past the kernel's 64 sums. Both before any sum is indexed.
+    for (const std::uint8_t bad : {std::uint8_t{10}, std::uint8_t{200}}) {
+        std::vector<std::uint8_t> ys(100, 3);
+        ys[77] = bad;
+        const auto s = testutil::split_of(2, 2, std::vector<std::uint8_t>(400, 9), ys, "i", "bad-labels");
+        const std::string want = "bad-labels: label " + std::to_string(bad) + " at index 77 is not below the class count 10";
+        mnistlr::Evaluator ev(4, 10, 2);
+        EXPECT_EQ(testutil::error_of([&] { ev.run(random_model(2, 2, 10, 1), s); }), want);
+        EXPECT_EQ(testutil::error_of([&] { ev.run(random_model(2, 2, 10, 1), s, true); }), want);  // cached split
+        EXPECT_EQ(testutil::error_of([&] { mnistlr::evaluate(random_model(2, 2, 10, 1), s); }), want);
+    }
+    // The Eigen path (more classes than the kernel holds) checks too.
+    std::vector<std::uint8_t> ys(30, 1);
+    ys[5] = 70;
+    const auto s = testutil::split_of(2, 2, std::vector<std::uint8_t>(120, 9), ys, "i", "many");
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::evaluate(random_model(2, 2, 70, 1), s); }),
+              "many: label 70 at index 5 is not below the class count 70");
+}
+
+TEST(Evaluate, alternating_splits_match_fresh_evaluators_and_copy_each_split_once) {
+    // As train --eval-train does: the test and the training split in turn, a new model each time.
+    const auto test = sparse_split(1200, 28, 10, 31), train = sparse_split(3000, 28, 10, 32);
+    const auto small = random_split(20, 28, 28, 10, 33);
+    mnistlr::Evaluator ev(784, 10, 2);
+    for (int round = 0; round < 4; ++round) {
+        const auto m = random_model(28, 28, 10, 40 + unsigned(round));
+        for (const auto* s : {&test, &train, &small}) {
+            const auto got = ev.run(m, *s, round % 2 == 1);
+            mnistlr::Evaluator fresh(784, 10, 1);
+            const auto want = fresh.run(m, *s, round % 2 == 1);
+            EXPECT_EQ(got.loss, want.loss) << round;  // same sums in the same order: same bits
+            EXPECT_EQ(got.correct, want.correct) << round;
+            EXPECT_EQ(got.confusion, want.confusion) << round;
+            EXPECT_NEAR(got.loss, naive(m, *s).loss, 1e-5) << round;
+        }
+    }
+    EXPECT_EQ(ev.preparations(), 3u);
+}
+
+TEST(Evaluate, more_splits_than_the_cache_holds_evict_the_least_recently_used) {
+    std::vector<mnistlr::Split> splits;
+    for (unsigned i = 0; i <= mnistlr::Evaluator::kMaxCachedSplits; ++i) splits.push_back(random_split(50 + i, 3, 3, 4, i));
+    const auto m = random_model(3, 3, 4, 9);
+    mnistlr::Evaluator ev(9, 4, 1);
+    for (const auto& s : splits) EXPECT_NEAR(ev.run(m, s).loss, naive(m, s).loss, 1e-5);
+    EXPECT_EQ(ev.preparations(), splits.size());
+    // The last kMaxCachedSplits are held; the first was dropped and is copied again.
+    EXPECT_NEAR(ev.run(m, splits.back()).loss, naive(m, splits.back()).loss, 1e-5);
+    EXPECT_EQ(ev.preparations(), splits.size());
+    EXPECT_NEAR(ev.run(m, splits.front()).loss, naive(m, splits.front()).loss, 1e-5);
+    EXPECT_EQ(ev.preparations(), splits.size() + 1);
+}
+
+TEST(Evaluate, a_cached_split_stays_valid_after_the_caller_drops_it) {
+    // The evaluator holds the split's bytes, so a new split cannot reuse their address and be
+    // mistaken for the cached one.
+    const auto m = random_model(4, 4, 5, 3);
+    mnistlr::Evaluator ev(16, 5, 1);
+    for (unsigned i = 0; i < 6; ++i) {
+        const auto s = random_split(64, 4, 4, 5, 100 + i);
+        EXPECT_NEAR(ev.run(m, s).loss, naive(m, s).loss, 1e-5) << i;
+    }
 }

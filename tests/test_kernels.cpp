@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/kernels.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -142,16 +143,16 @@ TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) 
     for (auto& v : labels) v = static_cast<std::uint8_t>(rng() % K);
     std::vector<std::uint8_t> rows;
     std::vector<std::uint16_t> pixel;
-    std::vector<std::size_t> block_row;
+    std::vector<std::size_t> begin, end;
     for (std::size_t b = 0; b < blocks; ++b) {
-        block_row.push_back(pixel.size());
+        begin.push_back(pixel.size());
         for (std::size_t p = 0; p < P; ++p) {
             if (p % 4 == 3) continue;
             pixel.push_back(static_cast<std::uint16_t>(p));
             for (std::size_t l = 0; l < 16; ++l) rows.push_back(b * 16 + l < count ? img[(b * 16 + l) * P + p] : 0);
         }
+        end.push_back(pixel.size());
     }
-    block_row.push_back(pixel.size());
     // Reference over the stored pixels only.
     double want_loss[2] = {0, 0};
     std::uint32_t want_correct[2] = {0, 0};
@@ -176,7 +177,8 @@ TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) 
         mnistlr::EvalBlocks e;
         e.rows = rows.data();
         e.pixel = pixel.data();
-        e.block_row = block_row.data();
+        e.block_begin = begin.data();
+        e.block_end = end.data();
         e.w = w.data();
         e.bias = bias.data();
         e.K = K;
@@ -191,6 +193,27 @@ TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) 
             EXPECT_EQ(correct[b], want_correct[b]) << ks.name << " block " << b;
         }
     }
+}
+
+TEST(Kernels, evaluation_refuses_labels_and_class_counts_its_sums_cannot_hold) {
+    // Checked before any row is read: rows, weights and outputs are left null.
+    std::uint8_t labels[20] = {};
+    labels[17] = 10;
+    mnistlr::EvalBlocks e;
+    e.K = 10;
+    e.labels = labels;
+    e.count = 20;
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::eval_blocks(e, 0, 2); }),
+              "evaluation kernel: label 10 at index 17 is not below the class count 10");
+    labels[17] = 200;  // past the kernel's kEvalMaxClasses sums
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::eval_blocks(e, 1, 2); }),
+              "evaluation kernel: label 200 at index 17 is not below the class count 10");
+    e.K = mnistlr::kEvalMaxClasses + 1;
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::eval_blocks(e, 0, 2); }),
+              "evaluation kernel: 65 classes (expected 1 to 64)");
+    e.K = 0;
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::eval_blocks(e, 0, 2); }),
+              "evaluation kernel: 0 classes (expected 1 to 64)");
 }
 
 TEST(Kernels, variant_and_lanes_are_reported) {

@@ -133,3 +133,34 @@ TEST(Trainer, steps_for_epochs_rounds_up) {
     EXPECT_EQ(mnistlr::steps_for_epochs(1.0, 60000, 64), 938u);
     EXPECT_EQ(mnistlr::steps_for_epochs(2.0, 100, 50), 4u);
 }
+
+TEST(Trainer, refuses_shapes_that_no_weights_file_can_hold_before_training) {
+    // 4097 x 1 pixels: the loader (weights_io.hpp, kMaxSide) would refuse the model it writes.
+    std::vector<std::uint8_t> ys = {0, 1, 0, 1};
+    const auto wide = testutil::split_of(mnistlr::kMaxSide + 1, 1, std::vector<std::uint8_t>(4 * 4097, 7), ys,
+                                         "wide-images", "wide-labels");
+    mnistlr::TrainConfig cfg;
+    cfg.batch = 2;
+    cfg.steps = 1;
+    bool stepped = false;
+    const auto on_step = [&](const mnistlr::StepInfo&) { return stepped = true; };
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::train(wide, 2, cfg, on_step); }),
+              "wide-images: image size 4097 x 1 is out of range for a model (1 to 4096 per side): no command could "
+              "load the weights file");
+    const auto tall = testutil::split_of(1, mnistlr::kMaxSide + 1, std::vector<std::uint8_t>(4 * 4097, 7), ys,
+                                         "tall-images", "tall-labels");
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::train(tall, 2, cfg, on_step); }),
+              "tall-images: image size 1 x 4097 is out of range for a model (1 to 4096 per side): no command could "
+              "load the weights file");
+    const auto data = blobs(10, 2, 5);
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::train(data, 1, cfg, on_step); }),
+              "blobs-labels: class count 1 is out of range for a model (2 to 65535): no command could load the "
+              "weights file");
+    EXPECT_EQ(testutil::error_of([&] { mnistlr::train(data, mnistlr::kMaxClasses + 1, cfg, on_step); }),
+              "blobs-labels: class count 65536 is out of range for a model (2 to 65535): no command could load the "
+              "weights file");
+    EXPECT_FALSE(stepped);
+    // The largest side the loader takes trains.
+    const auto edge = testutil::split_of(mnistlr::kMaxSide, 1, std::vector<std::uint8_t>(4 * 4096, 7), ys);
+    EXPECT_EQ(mnistlr::train(edge, 2, cfg).steps_done, 1u);
+}

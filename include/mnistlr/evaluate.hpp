@@ -25,8 +25,7 @@ struct Metrics {
 //
 // The kernel keeps the images as uint8 but interleaved in blocks of 16 images: block b holds, for
 // each pixel p in turn, pixel p of images 16b .. 16b+15 (16 bytes), so a block is one contiguous
-// stream. The copy is made once per split and reused while the same split is evaluated again.
-// Sixteen images are scored at a time, one per vector lane:
+// stream. Sixteen images are scored at a time, one per vector lane:
 //   z_k[lane] = b_k + sum_p (W_pk / 255) * x_p[lane]
 // so each pixel row is loaded once and converted in registers, and the model is read once per 16
 // images. A pixel that is zero in all sixteen images of a block adds nothing, so the copy keeps
@@ -36,34 +35,43 @@ struct Metrics {
 // operations; exp is a polynomial accurate to ~2 ulp). Blocks of images are split across `threads`
 // threads; per-block sums are added in block order, so results do not depend on the thread
 // count. Up to kMaxKernelClasses classes; beyond that a plain Eigen path is used.
+//
+// The blocked copy of a split is made during its first evaluation (each block is copied and then
+// scored while it is in cache) and kept for later ones: one copy per split, for up to
+// kMaxCachedSplits splits (the least recently used is dropped beyond that), so that alternating
+// the test and the training set (train --eval-train) copies each once. A split is recognised by
+// its bytes (address and count); the evaluator keeps a reference to them (Bytes share ownership),
+// so they stay valid, and unchanged, while cached.
 class Evaluator {
 public:
     static constexpr std::uint32_t kMaxKernelClasses = kEvalMaxClasses;
+    static constexpr std::size_t kMaxCachedSplits = 4;
 
-    Evaluator(std::size_t pixels, std::uint32_t classes, unsigned threads = 0);  // 0: up to 2, per hardware
-    // Labels must be below the model's class count (the caller checks, see check_labels).
+    // Models of `pixels` pixels and `classes` classes. threads 0: up to 2, per hardware.
+    Evaluator(std::size_t pixels, std::uint32_t classes, unsigned threads = 0);
+    ~Evaluator();
+    Evaluator(Evaluator&&) noexcept;
+    Evaluator& operator=(Evaluator&&) noexcept;
+    // Throws Error when the model's shape or the split's image size is not the evaluator's, or when
+    // a label is not below the class count (check_labels' message); nothing is read out of bounds.
     Metrics run(const SoftmaxModel& model, const Split& split, bool confusion = false);
 
+    // How many blocked copies of splits have been made so far (one per split while it stays cached).
+    std::size_t preparations() const noexcept { return preparations_; }
+
 private:
-    void prepare(const SoftmaxModel& model, const Split& split);
-    void run_blocks(std::size_t first, std::size_t last, const Split& split, std::uint32_t K, bool confusion);
+    struct Layout;
+    Layout& layout_for(const Split& split);
+    void check_shapes(const SoftmaxModel& model, const Split& split) const;
 
     std::size_t pixels_;
     std::uint32_t classes_;
     unsigned threads_;
-    // Transposed copy of the split last evaluated.
-    const std::uint8_t* cached_pixels_ = nullptr;
-    std::size_t cached_count_ = 0;
-    std::size_t padded_ = 0;
-    bool compact_ = false;  // rows indexed by row_pixel_ (P <= 65536), else all P rows stored
-    std::vector<std::uint8_t> transposed_;  // per block, its non-empty pixel rows x 16 (see above)
-    std::vector<std::uint16_t> row_pixel_;  // the pixel number of each stored row
-    std::vector<std::size_t> block_row_;    // block b's rows are [block_row_[b], block_row_[b + 1])
-    std::vector<float> w_scaled_;           // pixels x K, row-major: W_pk / 255
-    std::vector<float> bias_;               // K
-    std::vector<double> block_loss_;
-    std::vector<std::uint32_t> block_correct_;
-    std::vector<std::uint32_t> predicted_;  // per image, for the confusion matrix
+    std::vector<Layout> layouts_;  // at most kMaxCachedSplits
+    std::size_t preparations_ = 0;
+    std::size_t clock_ = 0;        // run counter, for least-recently-used eviction
+    std::vector<float> w_scaled_;  // pixels x K, row-major: W_pk / 255
+    std::vector<float> bias_;      // K
 };
 
 // One-off evaluation with the confusion matrix; checks shapes and labels (throws Error). threads:

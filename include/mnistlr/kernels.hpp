@@ -40,16 +40,19 @@ void outer_u8(const std::uint8_t* const* images, std::size_t n, const float* G, 
               float scale, float* dW);
 
 // The evaluation of blocks of 16 images (see evaluate.hpp for the layout). Block b's stored pixel
-// rows are [block_row[b], block_row[b + 1]); row r is 16 bytes at rows + 16 r (pixel r of the 16
-// images, zero past the split's end) and holds pixel pixel[r] (pixel == nullptr: pixel r). w is
-// P x K row-major, already divided by 255; K <= kEvalMaxClasses. For each block in [first, last):
-// block_loss[b] = the sum of the images' cross-entropies, block_correct[b] = how many arg-maxes
-// (the first on ties) equal the label, and predicted[i] = image i's arg-max unless null.
+// rows are [block_begin[b], block_end[b]); row r is 16 bytes at rows + 16 r (pixel r of the 16
+// images, zero past the split's end) and holds pixel pixel[r] (pixel == nullptr: row
+// block_begin[b] + i holds pixel i). w is P x K row-major, already divided by 255. For each block
+// in [first, last): block_loss[b] = the sum of the images' cross-entropies, block_correct[b] = how
+// many arg-maxes (the first on ties) equal the label, and predicted[i] = image i's arg-max unless
+// null. eval_blocks throws Error, before reading any row, unless 1 <= K <= kEvalMaxClasses and
+// every label of the blocks' images is below K (the per-variant functions of KernelSet assume it).
 constexpr std::uint32_t kEvalMaxClasses = 64;
 struct EvalBlocks {
     const std::uint8_t* rows = nullptr;
     const std::uint16_t* pixel = nullptr;
-    const std::size_t* block_row = nullptr;
+    const std::size_t* block_begin = nullptr;
+    const std::size_t* block_end = nullptr;
     const float* w = nullptr;
     const float* bias = nullptr;
     std::uint32_t K = 0;

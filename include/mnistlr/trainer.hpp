@@ -83,7 +83,7 @@ struct TrainResult {
 // the constructor; step() does not allocate). train() drives it; benchmarks time step() alone.
 class SgdStepper {
 public:
-    // Validates the configuration (throws Error) and allocates.
+    // Validates the shape (as train() does) and the configuration (throws Error), then allocates.
     SgdStepper(const Split& data, std::uint32_t classes, const TrainConfig& config);
 
     // Draws the next minibatch, updates the model, returns the minibatch's mean loss before the update.
@@ -119,7 +119,9 @@ float scheduled_lr(const TrainConfig& config, std::size_t t);
 // Steps needed for `epochs` passes over n samples in batches of `batch` (rounded up).
 std::size_t steps_for_epochs(double epochs, std::size_t n, std::size_t batch);
 
-// Trains on `data` (whose labels must be below `classes`). Throws Error for an unusable config.
+// Trains on `data` (whose labels must be below `classes`). Throws Error for an unusable config,
+// and, before anything else, for a shape that a weights file cannot hold (weights_io.hpp: 1 to
+// kMaxSide pixels per side, 2 to kMaxClasses classes), so nothing is trained that could not be loaded.
 // Allocates everything before the first step; the step loop itself does not allocate.
 TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& config,
                   const StepCallback& on_step = {});

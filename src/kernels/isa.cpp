@@ -182,68 +182,57 @@ void outer_vectors(const std::uint8_t* const* images, std::size_t n, const float
     });
 }
 
-// ---- evaluation: 16 images per vector ---------------------------------------
+// ---- evaluation: 16 images per block ----------------------------------------
 
 constexpr std::size_t kLanes = 16;
+static_assert(kLanes % L == 0, "vectors of the kernels' width make one block of 16 lanes");
+// A block's 16 images are scored as kGroups groups of L lanes (one native vector each: one group
+// with AVX-512, two with AVX2, four with SSE2). A single 16-float vector type would be split by
+// GCC into native pieces moved through the stack on every operation (10x slower with AVX2).
+constexpr std::size_t kGroups = kLanes / L;
 
-// One vector of 16 floats = 16 images (one zmm register with AVX-512, two ymm with AVX2, four
-// xmm otherwise).
-using v16f = float __attribute__((vector_size(64)));
+using vi = std::int32_t __attribute__((vector_size(L * sizeof(std::int32_t))));
 
-// 16 bytes -> 16 floats with the instruction set's own widening (GCC 12 turns a generic vector
-// conversion into scalar inserts). Written through a pointer: returning a 64-byte vector by value
-// draws GCC's -Wpsabi note on targets without AVX-512.
-inline void load16(const std::uint8_t* p, v16f* result) {
-#if defined(__AVX512F__)
-    const __m512 f = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
-    std::memcpy(result, &f, sizeof f);
-#else
-    static_assert(kLanes % L == 0, "vectors of the kernels' width make one of 16 lanes");
-    for (std::size_t v = 0; v < kLanes / L; ++v) widen(p + v * L, reinterpret_cast<vf*>(result) + v);
-#endif
-}
-
-// acc[k] = b_k + sum over the block's stored rows r of w[p_r * K + k] * x_r, where x_r is the 16
-// bytes at xp + 16 r and p_r = pixel[r] (pixel == nullptr: p_r = r, all rows stored).
-// KC > 0 fixes the class count at compile time; KC = 0 reads it from K.
+// acc[k] = b_k + sum over the block's stored rows r of w[p_r * K + k] * x_r, where x_r is the L
+// bytes at xp + 16 r (this group's lanes of row r) and p_r = pixel[r] (pixel == nullptr: p_r = r,
+// all rows stored). KC > 0 fixes the class count at compile time (the accumulators then live in
+// registers); KC = 0 reads it from K.
 template <std::uint32_t KC>
-void accumulate(v16f* acc_out, const std::uint8_t* xp, const std::uint16_t* pixel, std::size_t rows,
+void accumulate(vf* acc_out, const std::uint8_t* xp, const std::uint16_t* pixel, std::size_t rows,
                 std::uint32_t K_runtime, const float* w, const float* bias) {
     const std::uint32_t K = KC ? KC : K_runtime;
-    v16f acc[KC ? KC : kEvalMaxClasses];
-    for (std::uint32_t k = 0; k < K; ++k) acc[k] = v16f{} + bias[k];
+    vf acc[KC ? KC : kEvalMaxClasses];
+    for (std::uint32_t k = 0; k < K; ++k) acc[k] = vf{} + bias[k];
     for (std::size_t r = 0; r < rows; ++r, xp += kLanes) {
         const float* wp = w + (pixel ? std::size_t{pixel[r]} : r) * K;
-        v16f x;
-        load16(xp, &x);
+        vf x;
+        widen(xp, &x);
         for (std::uint32_t k = 0; k < K; ++k) acc[k] += wp[k] * x;  // z_k += (W_pk / 255) x_p
     }
     for (std::uint32_t k = 0; k < K; ++k) acc_out[k] = acc[k];
 }
 
-using v16i = std::int32_t __attribute__((vector_size(64)));
-
 // exp(x) for each lane, x <= 0 (Cephes' expf: x = n ln2 + r, |r| <= ln2 / 2, a degree-7 polynomial
 // in r, times 2^n built in the exponent bits). Relative error ~2 ulp; below -87 it returns
 // exp(-87) ~ 1.6e-38 instead of a smaller number, which no sum of a softmax notices.
-inline void exp_lanes(const v16f* in, v16f* result) {
-    const v16f x0 = *in;
-    const v16f lo = v16f{} - 87.0f;
-    const v16f x = x0 < lo ? lo : x0;
-    const v16f shifter = v16f{} + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-    const v16f t = x * 1.44269504088896341f + shifter;
-    const v16f n = t - shifter;
-    v16f r = x - n * 0.693359375f;
+inline void exp_lanes(const vf* in, vf* result) {
+    const vf x0 = *in;
+    const vf lo = vf{} - 87.0f;
+    const vf x = x0 < lo ? lo : x0;
+    const vf shifter = vf{} + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    const vf t = x * 1.44269504088896341f + shifter;
+    const vf n = t - shifter;
+    vf r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
-    v16f p = v16f{} + 1.9875691500e-4f;
+    vf p = vf{} + 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * (r * r) + r + 1.0f;
-    const v16i e = (__builtin_convertvector(n, v16i) + 127) << 23;  // 2^n, n in [-126, 0]
-    v16f scale;
+    const vi e = (__builtin_convertvector(n, vi) + 127) << 23;  // 2^n, n in [-126, 0]
+    vf scale;
     std::memcpy(&scale, &e, sizeof scale);
     *result = p * scale;
 }
@@ -277,39 +266,41 @@ std::size_t lanes() noexcept { return L; }
 
 void eval_blocks(const EvalBlocks& e, std::size_t first, std::size_t last) {
     const std::uint32_t K = e.K;
-    v16f acc[kEvalMaxClasses];
+    vf acc[kEvalMaxClasses];
     for (std::size_t blk = first; blk < last; ++blk) {
         const std::size_t base = blk * kLanes;
-        const std::size_t row0 = e.block_row[blk], rows = e.block_row[blk + 1] - row0;
-        const std::uint8_t* xp = e.rows + row0 * kLanes;
+        const std::size_t row0 = e.block_begin[blk], rows = e.block_end[blk] - row0;
         const std::uint16_t* pixel = e.pixel ? e.pixel + row0 : nullptr;
-        // A class count known at compile time lets the accumulators live in registers.
-        switch (K) {
-            case 10: accumulate<10>(acc, xp, pixel, rows, K, e.w, e.bias); break;
-            case 26: accumulate<26>(acc, xp, pixel, rows, K, e.w, e.bias); break;
-            default: accumulate<0>(acc, xp, pixel, rows, K, e.w, e.bias); break;
-        }
-        // Per lane: max over classes, arg-max (the first class reaching it), sum of exp(z - max).
-        v16f mx = acc[0];
-        for (std::uint32_t k = 1; k < K; ++k) mx = acc[k] > mx ? acc[k] : mx;
-        v16i best = v16i{} + static_cast<std::int32_t>(K - 1);
-        for (std::uint32_t k = K; k-- > 0;) best = acc[k] == mx ? v16i{} + static_cast<std::int32_t>(k) : best;
-        v16f sum = v16f{};
-        for (std::uint32_t k = 0; k < K; ++k) {
-            const v16f d = acc[k] - mx;
-            v16f ex;
-            exp_lanes(&d, &ex);
-            sum += ex;
-        }
         double loss = 0.0;
         std::uint32_t correct = 0;
-        const std::size_t lanes = std::min(kLanes, e.count - std::min(e.count, base));
-        for (std::size_t l = 0; l < lanes; ++l) {
-            const std::uint8_t y = e.labels[base + l];
-            const auto b = static_cast<std::uint32_t>(best[l]);
-            loss += static_cast<double>(std::log(sum[l])) - static_cast<double>(acc[y][l] - mx[l]);  // lse - (z_y - max)
-            correct += (b == y);
-            if (e.predicted) e.predicted[base + l] = b;
+        for (std::size_t g = 0; g < kGroups; ++g) {
+            const std::uint8_t* xp = e.rows + row0 * kLanes + g * L;
+            switch (K) {
+                case 10: accumulate<10>(acc, xp, pixel, rows, K, e.w, e.bias); break;
+                case 26: accumulate<26>(acc, xp, pixel, rows, K, e.w, e.bias); break;
+                default: accumulate<0>(acc, xp, pixel, rows, K, e.w, e.bias); break;
+            }
+            // Per lane: max over classes, arg-max (the first class reaching it), sum of exp(z - max).
+            vf mx = acc[0];
+            for (std::uint32_t k = 1; k < K; ++k) mx = acc[k] > mx ? acc[k] : mx;
+            vi best = vi{} + static_cast<std::int32_t>(K - 1);
+            for (std::uint32_t k = K; k-- > 0;) best = acc[k] == mx ? vi{} + static_cast<std::int32_t>(k) : best;
+            vf sum = vf{};
+            for (std::uint32_t k = 0; k < K; ++k) {
+                const vf d = acc[k] - mx;
+                vf ex;
+                exp_lanes(&d, &ex);
+                sum += ex;
+            }
+            const std::size_t first_image = base + g * L;
+            const std::size_t lanes = std::min(L, e.count - std::min(e.count, first_image));
+            for (std::size_t l = 0; l < lanes; ++l) {  // images in order: the same sum for every width
+                const std::uint8_t y = e.labels[first_image + l];
+                const auto b = static_cast<std::uint32_t>(best[l]);
+                loss += static_cast<double>(std::log(sum[l])) - static_cast<double>(acc[y][l] - mx[l]);  // lse - (z_y - max)
+                correct += (b == y);
+                if (e.predicted) e.predicted[first_image + l] = b;
+            }
         }
         e.block_loss[blk] = loss;
         e.block_correct[blk] = correct;
