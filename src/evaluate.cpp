@@ -9,7 +9,7 @@
 #include <thread>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "mnistlr/error.hpp"
@@ -38,6 +38,74 @@ void transpose16(const std::uint8_t* const* img, std::size_t col, std::uint8_t* 
         for (std::size_t l = 0; l < 16; ++l) out[c * 16 + l] = img[l][col + c];
 #endif
 }
+
+#if defined(__AVX2__)
+constexpr std::size_t kTile = 32;  // pixels transposed at a time
+// The same for 32 columns: AVX2's unpacks work in each 128-bit half, so one pass of the rounds
+// above transposes columns col .. col + 15 (low halves) and col + 16 .. col + 31 (high halves).
+void transpose_tile(const std::uint8_t* const* img, std::size_t col, std::uint8_t* out) {
+    __m256i a[16], b[16];
+    for (std::size_t l = 0; l < 16; ++l) a[l] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(img[l] + col));
+    for (int round = 0; round < 4; ++round) {
+        for (std::size_t k = 0; k < 8; ++k) {
+            b[2 * k] = _mm256_unpacklo_epi8(a[k], a[k + 8]);
+            b[2 * k + 1] = _mm256_unpackhi_epi8(a[k], a[k + 8]);
+        }
+        std::memcpy(a, b, sizeof a);
+    }
+    for (std::size_t c = 0; c < 16; ++c) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c * 16), _mm256_castsi256_si128(a[c]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (16 + c) * 16), _mm256_extracti128_si256(a[c], 1));
+    }
+}
+#else
+constexpr std::size_t kTile = 16;
+void transpose_tile(const std::uint8_t* const* img, std::size_t col, std::uint8_t* out) { transpose16(img, col, out); }
+#endif
+
+// any[p] = OR over l < 16 of img[l][p], image by image (each one read front to back).
+void ink_mask(const std::uint8_t* const* img, std::size_t P, std::uint8_t* any) {
+    std::memcpy(any, img[0], P);
+    for (std::size_t l = 1; l < kLanes; ++l) {
+        const std::uint8_t* x = img[l];
+        std::size_t q = 0;
+#if defined(__SSE2__)
+        for (; q + 16 <= P; q += 16) {
+            const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(any + q));
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + q));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(any + q), _mm_or_si128(a, b));
+        }
+#endif
+        for (; q < P; ++q) any[q] = static_cast<std::uint8_t>(any[q] | x[q]);
+    }
+}
+
+// Bit c set when any[c] != 0, for c < n (n <= 32).
+unsigned nonzero_mask(const std::uint8_t* any, std::size_t n) {
+    unsigned mask = 0;
+#if defined(__SSE2__)
+    if (n == 16 || n == 32) {
+        for (std::size_t h = 0; h < n; h += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(any + h));
+            const auto zero = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
+            mask |= (~zero & 0xFFFFu) << h;
+        }
+        return mask;
+    }
+#endif
+    for (std::size_t c = 0; c < n; ++c) mask |= (any[c] != 0 ? 1u : 0u) << c;
+    return mask;
+}
+
+// One thread's buffers for transposing blocks: a block's kept rows and their pixel numbers (when
+// they are not stored in the layout), P zero bytes for the missing images of the last block, the
+// block's ink mask (P bytes) and a transposed tile.
+struct Scratch {
+    std::vector<std::uint8_t> rows, zeros, any, tile;
+    std::vector<std::uint16_t> pixel;
+    explicit Scratch(std::size_t P) : rows(P * kLanes), zeros(P), any(P), tile(kTile * kLanes), pixel(P) {}
+};
+
 }  // namespace
 
 // The blocked copy of one split (evaluate.hpp). Block b's rows are [begin[b], end[b]) of `rows`
@@ -50,7 +118,8 @@ struct Evaluator::Layout {
     std::size_t count = 0, P = 0, blocks = 0;
     std::uint32_t label_span = 0;  // 1 + the largest label
     bool compact = false;          // rows indexed by pixel (P <= 65536), else all P rows stored
-    bool ready = false;            // every block copied
+    bool ready = false;            // every block copied into `rows`
+    std::size_t runs = 0;          // evaluations of this split so far
     std::size_t last_used = 0;
     std::unique_ptr<std::uint8_t[]> rows;    // blocks * P rows of 16 bytes, written as needed
     std::unique_ptr<std::uint16_t[]> pixel;  // compact: the pixel number of each stored row
@@ -62,47 +131,66 @@ struct Evaluator::Layout {
     bool holds(const Split& s) const noexcept {
         return pixels.data() == s.pixels.data() && labels.data() == s.labels.data() && count == s.count;
     }
-    void copy_and_score(const Split& split, std::size_t first, std::size_t last, std::uint8_t* scratch,
-                        const EvalBlocks& e);
+    void transpose_and_score(const Split& split, std::size_t first, std::size_t last, bool store,
+                             Scratch& scratch, const EvalBlocks& e);
 };
 
-// Copies blocks [first, last) and scores each one right after copying it, while its rows are in
-// cache. scratch: P * 16 bytes for a transposed block, then P zero bytes (the missing images of
-// the last block).
-void Evaluator::Layout::copy_and_score(const Split& split, std::size_t first, std::size_t last,
-                                       std::uint8_t* scratch, const EvalBlocks& e) {
-    std::uint8_t* const block = scratch;
-    const std::uint8_t* const zeros = scratch + P * kLanes;
-    std::size_t r = first * P;
+// Transposes blocks [first, last) and scores each one right after, while its rows are in cache:
+// into the layout when `store`, else into `scratch` only (scored, then overwritten by the next).
+// First the block's ink mask, any[p] = OR of pixel p over its 16 images, is computed reading each
+// image front to back: a block's images are contiguous, and this sequential pass brings them into
+// cache about 3x faster than the transposition's 16 interleaved streams would (which then read
+// them from L1). Tiles without ink are then skipped, and only pixel rows with ink are kept
+// (every row when not compact).
+void Evaluator::Layout::transpose_and_score(const Split& split, std::size_t first, std::size_t last, bool store,
+                                            Scratch& scratch, const EvalBlocks& e) {
+    EvalBlocks here = e;
+    if (!store) {
+        here.rows = scratch.rows.data();
+        here.pixel = compact ? scratch.pixel.data() : nullptr;
+    }
+    std::uint8_t* const dst_rows = store ? rows.get() : scratch.rows.data();
+    std::uint16_t* const dst_pixel = store ? pixel.get() : scratch.pixel.data();
+    std::uint8_t* const any = scratch.any.data();
+    std::uint8_t* const tile = scratch.tile.data();
+    std::size_t r = store ? first * P : 0;
     for (std::size_t blk = first; blk < last; ++blk) {
         const std::uint8_t* img[kLanes];
         for (std::size_t l = 0; l < kLanes; ++l) {
             const std::size_t i = blk * kLanes + l;
-            img[l] = i < count ? split.image(i) : zeros;
+            img[l] = i < count ? split.image(i) : scratch.zeros.data();
         }
+        if (!store) r = 0;
         begin[blk] = r;
-        // Transpose the 16 images (16 x 16 bytes at a time): into place when every row is kept,
-        // else into `block`, keeping its non-zero rows.
-        std::uint8_t* const out = compact ? block : rows.get() + r * kLanes;
         std::size_t p = 0;
-        for (; p + kLanes <= P; p += kLanes) transpose16(img, p, out + p * kLanes);
-        for (; p < P; ++p)
-            for (std::size_t l = 0; l < kLanes; ++l) out[p * kLanes + l] = img[l][p];
         if (!compact) {
-            r += P;
+            for (; p + 16 <= P; p += 16, r += 16) transpose16(img, p, dst_rows + r * kLanes);
+            for (; p < P; ++p, ++r)  // the pixels past the last whole tile
+                for (std::size_t l = 0; l < kLanes; ++l) dst_rows[r * kLanes + l] = img[l][p];
         } else {
-            for (p = 0; p < P; ++p) {
-                const std::uint8_t* row = block + p * kLanes;
-                std::uint64_t half[2];
-                std::memcpy(half, row, sizeof half);
-                if ((half[0] | half[1]) == 0) continue;  // no ink in any of the 16 images
-                pixel[r] = static_cast<std::uint16_t>(p);
-                std::memcpy(rows.get() + r * kLanes, row, kLanes);
-                ++r;
+            ink_mask(img, P, any);
+            for (; p < P; p += kTile) {
+                const std::size_t n = std::min(kTile, P - p);
+                unsigned mask = nonzero_mask(any + p, n);
+                if (mask == 0) continue;  // no ink in any of the 16 images
+                if (n == kTile) {
+                    transpose_tile(img, p, tile);
+                } else {
+                    std::size_t c = 0;
+                    for (; c + 16 <= n; c += 16) transpose16(img, p + c, tile + c * kLanes);
+                    for (; c < n; ++c)
+                        for (std::size_t l = 0; l < kLanes; ++l) tile[c * kLanes + l] = img[l][p + c];
+                }
+                for (; mask != 0; mask &= mask - 1) {
+                    const auto c = static_cast<unsigned>(__builtin_ctz(mask));  // a pixel with ink
+                    dst_pixel[r] = static_cast<std::uint16_t>(p + c);
+                    std::memcpy(dst_rows + r * kLanes, tile + c * kLanes, kLanes);
+                    ++r;
+                }
             }
         }
         end[blk] = r;
-        eval_blocks(e, blk, blk + 1);
+        eval_blocks(here, blk, blk + 1);
     }
 }
 
@@ -193,17 +281,23 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
         for (std::size_t k = 0; k < K; ++k)
             w_scaled_[p * K + k] = model.W(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(k)) / 255.0f;
 
-    const bool copy = !L.ready;
-    if (copy) {
-        L.rows.reset(new std::uint8_t[L.blocks * P * kLanes]);  // not zero-filled (see Layout)
-        if (L.compact) L.pixel.reset(new std::uint16_t[L.blocks * P]);
-        L.begin.assign(L.blocks, 0);
-        L.end.assign(L.blocks, 0);
-        L.block_loss.assign(L.blocks, 0.0);
-        L.block_correct.assign(L.blocks, 0);
-        ++preparations_;
+    // The first evaluation of a split scores each block from a transposed copy in cache and keeps
+    // nothing; the second also stores the copy; later ones only score it. A one-off evaluation
+    // (train's final one) so never pays for fresh pages, which cost more than its arithmetic
+    // (~2.4 us a page fault here: 2.5 ms for MNIST's test set against 1.2 ms of scoring).
+    const bool transpose = !L.ready, store = transpose && L.runs >= 1;
+    if (transpose) {
+        if (store) {
+            L.rows.reset(new std::uint8_t[L.blocks * P * kLanes]);  // not zero-filled (see Layout)
+            if (L.compact) L.pixel.reset(new std::uint16_t[L.blocks * P]);
+            ++preparations_;
+        }
+        L.begin.resize(L.blocks);
+        L.end.resize(L.blocks);
+        L.block_loss.resize(L.blocks);
+        L.block_correct.resize(L.blocks);
     }
-    if (confusion && L.predicted.empty()) L.predicted.assign(L.blocks * kLanes, 0);
+    if (confusion && L.predicted.empty()) L.predicted.resize(L.blocks * kLanes);
 
     EvalBlocks e;
     e.rows = L.rows.get();
@@ -221,14 +315,14 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
 
     const std::size_t blocks = L.blocks;
     const unsigned T = blocks >= 64 ? threads_ : 1;  // small splits are not worth a thread
-    const std::size_t stride = P * kLanes + P;       // per thread: a transposed block, P zero bytes
-    std::vector<std::uint8_t> scratch(copy ? T * stride : 0);
+    std::vector<Scratch> scratch;
+    if (transpose) scratch.assign(T, Scratch(P));
     std::vector<std::exception_ptr> failed(T);
     const auto work = [&](unsigned t) {
         try {
             const std::size_t first = blocks * t / T, last = blocks * (t + 1) / T;
-            if (copy)
-                L.copy_and_score(split, first, last, scratch.data() + t * stride, e);
+            if (transpose)
+                L.transpose_and_score(split, first, last, store, scratch[t], e);
             else
                 eval_blocks(e, first, last);
         } catch (...) {
@@ -243,7 +337,8 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
     }
     for (const auto& f : failed)
         if (f) std::rethrow_exception(f);
-    L.ready = true;
+    ++L.runs;
+    if (store) L.ready = true;
 
     double total = 0.0;
     for (std::size_t blk = 0; blk < blocks; ++blk) {

@@ -36,12 +36,14 @@ struct Metrics {
 // threads; per-block sums are added in block order, so results do not depend on the thread
 // count. Up to kMaxKernelClasses classes; beyond that a plain Eigen path is used.
 //
-// The blocked copy of a split is made during its first evaluation (each block is copied and then
-// scored while it is in cache) and kept for later ones: one copy per split, for up to
-// kMaxCachedSplits splits (the least recently used is dropped beyond that), so that alternating
-// the test and the training set (train --eval-train) copies each once. A split is recognised by
-// its bytes (address and count); the evaluator keeps a reference to them (Bytes share ownership),
-// so they stay valid, and unchanged, while cached.
+// Each block is transposed and then scored at once, while it is in cache. The first evaluation
+// of a split keeps nothing (a one-off evaluation, like train's final one, would spend more on
+// the fresh pages of a stored copy than on its arithmetic); the second also stores the copy, and
+// later ones only score it. One copy per split, for up to kMaxCachedSplits splits (the least
+// recently used is dropped beyond that), so that alternating the test and the training set
+// (train --eval-train) copies each once. A split is recognised by its bytes (address and count);
+// the evaluator keeps a reference to them (Bytes share ownership), so they stay valid, and
+// unchanged, while cached.
 class Evaluator {
 public:
     static constexpr std::uint32_t kMaxKernelClasses = kEvalMaxClasses;
@@ -56,7 +58,8 @@ public:
     // a label is not below the class count (check_labels' message); nothing is read out of bounds.
     Metrics run(const SoftmaxModel& model, const Split& split, bool confusion = false);
 
-    // How many blocked copies of splits have been made so far (one per split while it stays cached).
+    // How many blocked copies of splits have been stored so far (one per split evaluated more than
+    // once, while it stays cached).
     std::size_t preparations() const noexcept { return preparations_; }
 
 private:
