@@ -7,11 +7,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/kernels.hpp"
 
 int main(int argc, char** argv) {
+    mnistlr::cli::install_signal_handlers();  // before any output file is claimed
     CLI::App app{"mnistlr: softmax regression on MNIST-format data, and pictures of what it learned"};
     app.set_version_flag("--version", std::string(MNISTLR_VERSION) + " (kernels: " + mnistlr::kernel_variant() + ")");
     app.require_subcommand(1);

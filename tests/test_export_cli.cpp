@@ -59,7 +59,7 @@ TEST(ExportCli, creates_nested_directories_and_leaves_no_temp_files) {
     testutil::TempDir dir;
     ASSERT_EQ(run_mnistlr({"export", w, "--npy", dir / "a/b"}).code, 0);
     ASSERT_EQ(run_mnistlr({"export", w, "--npy", dir / "a/b"}).code, 0);  // replaces
-    EXPECT_EQ(testutil::list_dir(dir / "a/b"), (std::vector<std::string>{"W.npy", "b.npy"}));
+    EXPECT_EQ(testutil::list_dir(dir / "a/b"), (std::vector<std::string>{"W.npy", "b.npy", "model.json"}));
 }
 
 TEST(ExportCli, errors_exit_2) {

@@ -41,9 +41,13 @@ TEST(FileIo, unwritable_destinations_fail_at_construction) {
     // A directory nobody may write into: mode 0555 for a user, immutable (chattr +i) also for root.
     ::mkdir((d / "ro").c_str(), 0555);
     const bool root = ::geteuid() == 0;
-    if (root) ASSERT_EQ(std::system(("chattr +i " + testutil::shell_quote(d / "ro")).c_str()), 0);
+    if (root && std::system(("chattr +i " + testutil::shell_quote(d / "ro") + " 2>/dev/null").c_str()) != 0) {
+        GTEST_SKIP() << "running as root on a file system without chattr +i: no unwritable directory to try";
+    }
     const std::string msg = testutil::error_of([&] { mnistlr::AtomicFile f(d / "ro/w.bin"); });
-    if (root) std::system(("chattr -i " + testutil::shell_quote(d / "ro")).c_str());
+    if (root) {
+        EXPECT_EQ(std::system(("chattr -i " + testutil::shell_quote(d / "ro")).c_str()), 0);
+    }
     EXPECT_EQ(msg.rfind(d / "ro/w.bin: cannot write: ", 0), 0u) << msg;
     EXPECT_TRUE(testutil::list_dir(d / "ro").empty());
 }

@@ -150,8 +150,12 @@ TEST(HostileCli, kill_9_never_leaves_a_damaged_weights_file) {
     for (const char* when : {"claimed", "training", "later"}) {
         testutil::PtyRun run({"train", "--data", testutil::mnist_dir(), "--steps", "100000000", "-o", w});
         ASSERT_TRUE(testutil::eventually(temp_exists)) << when << ": " << run.output();
-        if (std::string(when) != "claimed") ASSERT_TRUE(run.wait_for("step ")) << run.output();
-        if (std::string(when) == "later") ASSERT_TRUE(run.wait_for("step ", 3)) << run.output();  // 2 redraws on
+        if (std::string(when) != "claimed") {
+            ASSERT_TRUE(run.wait_for("step ")) << run.output();
+        }
+        if (std::string(when) == "later") {
+            ASSERT_TRUE(run.wait_for("step ", 3)) << run.output();  // 2 redraws on
+        }
         ::kill(run.pid(), SIGKILL);
         EXPECT_EQ(run.finish(), 128 + SIGKILL) << when;
         EXPECT_EQ(testutil::read_file(w), original) << when;  // the old file, byte for byte

@@ -73,7 +73,7 @@ TEST(NpyModel, load_model_reads_weights_files_too) {
 TEST(NpyModel, export_creates_missing_directories_and_leaves_no_temp_files) {
     testutil::TempDir dir;
     mnistlr::export_npy(sample_model(2, 2), dir / "a/b/c");
-    EXPECT_EQ(testutil::list_dir(dir / "a/b/c"), (std::vector<std::string>{"W.npy", "b.npy"}));
+    EXPECT_EQ(testutil::list_dir(dir / "a/b/c"), (std::vector<std::string>{"W.npy", "b.npy", "model.json"}));
     testutil::write_file(dir / "file", {1});
     try {
         mnistlr::export_npy(sample_model(2, 2), dir / "file");

@@ -1,9 +1,11 @@
 // Helpers shared by the tests: temp directories, running the real binary, tiny IDX files.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -86,14 +88,9 @@ inline bool file_exists(const std::string& path) {
 // Lists a directory's entries (names), to check that nothing (not even a temp file) was left.
 inline std::vector<std::string> list_dir(const std::string& dir) {
     std::vector<std::string> out;
-    FILE* p = ::popen(("ls -A '" + dir + "'").c_str(), "r");
-    char line[4096];
-    while (p && std::fgets(line, sizeof line, p)) {
-        std::string s(line);
-        if (!s.empty() && s.back() == '\n') s.pop_back();
-        out.push_back(s);
-    }
-    if (p) ::pclose(p);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());  // byte order, whatever the locale
     return out;
 }
 

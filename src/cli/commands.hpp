@@ -94,6 +94,7 @@ int run_predict(const PredictOptions& opt);
 struct ExportOptions {
     std::string weights;  // weights file or directory with W.npy + b.npy
     std::string npy_dir;  // where W.npy and b.npy go
+    bool json = false;    // one JSON object instead of the lines
 };
 std::shared_ptr<ExportOptions> setup_export(CLI::App& app, Runner& runner);
 int run_export(const ExportOptions& opt);

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/json_out.hpp"
+#include "cli/usage.hpp"
 #include "mnistlr/catalog.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
@@ -137,27 +139,29 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
     sub->add_option("weights", opt->weights,
                     "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
         ->required()
+        ->check(nonempty_path())
         ->option_text("WEIGHTS");
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
                     "[default: $MNISTLR_DATA or data/mnist]")
+        ->check(nonempty_path())
         ->option_text("DIR");
     sub->add_option("--dataset", opt->dataset,
                     "Data set (as for train) [default: the one the weights were trained on]")
-        ->check(CLI::IsMember(dataset_kind_names()));
+        ->check(one_of(dataset_kind_names()));
     sub->add_option("--transpose", opt->transpose,
                     "Transpose images on loading [default: as when the weights were trained]")
-        ->check(CLI::IsMember({"auto", "on", "off"}));
+        ->check(one_of({"auto", "on", "off"}));
     sub->add_option("--split", opt->split, "Split to evaluate on: test (t10k-* files) or train")
         ->capture_default_str()
-        ->check(CLI::IsMember({"test", "train"}));
+        ->check(one_of({"test", "train"}));
     sub->add_option("--threads", opt->threads, "Threads (results are the same for any count; 0: up to 2, per hardware)")
         ->capture_default_str()
-        ->check(CLI::Range(0u, 64u));
+        ->transform(whole_number<unsigned>(0, 64));
     sub->add_flag("--json", opt->json, "Print one JSON object with all results instead of the tables");
     sub->add_option("--min-accuracy", opt->min_accuracy,
                     "CI gate: when the accuracy is below A, say so on stderr and exit with status 3")
-        ->check(CLI::Range(0.0, 1.0))
+        ->transform(finite_number<double>(0.0, 1.0))
         ->option_text("A");
     sub->callback([opt, &runner] { runner = [opt] { return run_eval(*opt); }; });
     return opt;
@@ -185,7 +189,7 @@ int run_eval(const EvalOptions& opt) {
     const Metrics m = evaluate(wf.model, split, opt.threads);  // checks image size and labels against the model
 
     if (opt.json) {
-        std::cout << to_json(opt, data_dir, wf, split, m).dump() << '\n';
+        std::cout << json_line(to_json(opt, data_dir, wf, split, m)) << '\n';
     } else {
         print_tables(opt, wf, split, m);
     }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/usage.hpp"
 #include "mnistlr/colormap.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/file_io.hpp"
@@ -19,37 +20,29 @@ std::shared_ptr<PlotWeightsOptions> setup_plot_weights(CLI::App& app, Runner& ru
     auto* sub = app.add_subcommand("plot-weights", "Draw each class's weights as an image (PNG)");
     sub->add_option("weights", opt->weights,
                     "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
-        ->required();
-    sub->add_option("output", opt->output, "PNG file to write")->required();
+        ->required()
+        ->check(nonempty_path());
+    sub->add_option("output", opt->output, "PNG file to write")->required()->check(nonempty_path());
     sub->add_option("--cmap", opt->cmap,
                     "Colormap: rdbu (red < 0 < blue, white = 0), gray (black = most negative, white = most "
                     "positive) or viridis")
         ->capture_default_str()
-        ->check(CLI::IsMember({"rdbu", "gray", "viridis"}));
+        ->check(one_of({"rdbu", "gray", "viridis"}));
     sub->add_option("--range", opt->range,
                     "Colour scale: shared (one symmetric scale max|W| for all tiles) or per-class")
         ->capture_default_str()
-        ->check(CLI::IsMember({"shared", "per-class"}));
+        ->check(one_of({"shared", "per-class"}));
     sub->add_option("--clip", opt->clip,
                     "Symmetric percentile clip: the scale is the P-th percentile of |W| (e.g. 99.5), "
                     "larger weights saturate")
         ->capture_default_str()
-        ->check(CLI::Validator(
-            [](const std::string& s) {
-                try {
-                    const double p = std::stod(s);
-                    return p > 0.0 && p <= 100.0 ? std::string() : std::string("must be in (0, 100]");
-                } catch (const std::exception&) {
-                    return std::string("must be a number in (0, 100]");
-                }
-            },
-            "PERCENT in (0, 100]"));
+        ->transform(finite_number<double>(0.0, 100.0, true));
     sub->add_option("--scale", opt->scale, "Pixels per weight (nearest-neighbour upscale)")
         ->capture_default_str()
-        ->check(CLI::Range(1, 64));
+        ->transform(whole_number<int>(1, 64));
     sub->add_option("--cols", opt->cols, "Grid columns [default: 5 for 10 classes, else ceil(sqrt(K))]")
-        ->check(CLI::Range(1, 65535));
-    sub->add_option("--class", opt->only_class, "Draw only this class's tile")->check(CLI::Range(0, 65534));
+        ->transform(whole_number<int>(1, 65535));
+    sub->add_option("--class", opt->only_class, "Draw only this class's tile")->transform(whole_number<int>(0, 65534));
     sub->add_flag("--no-colorbar", opt->no_colorbar, "Leave out the colorbar under the grid");
     sub->callback([opt, &runner] { runner = [opt] { return run_plot_weights(*opt); }; });
     return opt;
@@ -66,7 +59,9 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
 
     // Claim the output first: an unwritable destination fails before any work, and nothing is left
     // behind when a later step fails.
-    AtomicFile out(opt.output);
+    OutputSet outputs;
+    AtomicFile& out = outputs.add(opt.output);
+    for (const auto& in : model_files(opt.weights)) outputs.add_input(in);
     const WeightsFile wf = load_model(opt.weights);
     const std::uint32_t K = wf.model.classes();
     if (opt.only_class >= 0) {
@@ -84,7 +79,7 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
     const RgbImage img = render_weight_grid(wf.model, wf.info, ro, font);
     const auto png = encode_png(img);
     out.write(png.data(), png.size());
-    out.commit();
+    outputs.commit();
     // One line: what was drawn, where, how large, and the colour scale (the shared one covers all
     // classes, also when one is drawn).
     const std::string what = ro.only_class ? "class " + std::to_string(*ro.only_class) + " of " + std::to_string(K)

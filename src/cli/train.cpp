@@ -1,12 +1,14 @@
 // mnistlr train: load a data set, fit softmax regression by minibatch SGD, save the weights,
 // report test loss and accuracy. Optional: learning curves (--eval-every, --log), a CI gate
 // (--min-accuracy), a divergence guard (exit 4) and Ctrl-C handling (exit 130).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -16,7 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/json_out.hpp"
 #include "cli/progress.hpp"
+#include "cli/signals.hpp"
+#include "cli/usage.hpp"
 #include "mnistlr/catalog.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
@@ -69,27 +74,6 @@ bool is_dir(const std::string& p) {
     return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_sigint(int) { g_interrupted = 1; }
-
-// Catches SIGINT for its lifetime so training can stop cleanly at the next step.
-class SigintGuard {
-public:
-    SigintGuard() {
-        g_interrupted = 0;
-        struct sigaction sa {};
-        sa.sa_handler = on_sigint;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, &old_);
-    }
-    ~SigintGuard() { ::sigaction(SIGINT, &old_, nullptr); }
-    SigintGuard(const SigintGuard&) = delete;
-    SigintGuard& operator=(const SigintGuard&) = delete;
-
-private:
-    struct sigaction old_ {};
-};
-
 // One row of the learning curves.
 struct CurveRow {
     std::size_t step;
@@ -134,40 +118,53 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     auto* sub = app.add_subcommand("train", "Train softmax regression by minibatch SGD and save the weights");
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
-                    "[default: data/<dataset>; for auto $MNISTLR_DATA or data/mnist]");
+                    "[default: data/<dataset>; for auto $MNISTLR_DATA or data/mnist]")
+        ->check(nonempty_path());
     sub->add_option("--dataset", opt->dataset,
                     "Which data set: names the classes, picks data/<name>, handles EMNIST's transposed images "
                     "and 1-based letters")
         ->capture_default_str()
-        ->check(CLI::IsMember(dataset_kind_names()));
+        ->check(one_of(dataset_kind_names()));
     sub->add_option("--classes", opt->classes_file, "File of class names, one per line (overrides the data set's)")
-        ->check(CLI::ExistingFile);
+        ->check(existing_file());
     sub->add_option("--transpose", opt->transpose, "Transpose images on loading (auto: on for EMNIST)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "on", "off"}));
-    sub->add_option("--lr", opt->lr, "Learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-    auto* steps = sub->add_option("--steps", opt->steps, "Number of SGD steps")
+        ->check(one_of({"auto", "on", "off"}));
+    sub->add_option("--lr", opt->lr, "Learning rate")
+        ->capture_default_str()
+        ->transform(finite_number<float>(0.0f, std::numeric_limits<float>::max(), true));
+    const std::string max_steps = max_train_steps_text();
+    auto* steps = sub->add_option("--steps", opt->steps, "Number of SGD steps (at most " + max_steps + ")")
                       ->capture_default_str()
-                      ->check(CLI::PositiveNumber);
-    sub->add_option("--epochs", opt->epochs, "Train for this many passes over the data instead of --steps")
-        ->check(CLI::PositiveNumber)
+                      ->transform(whole_number<std::size_t>(1, kMaxTrainSteps, "2^40"));
+    sub->add_option("--epochs", opt->epochs,
+                    "Train for this many passes over the data instead of --steps (the steps they take: at most " +
+                        max_steps + ")")
+        ->transform(finite_number<double>(0.0, static_cast<double>(kMaxTrainSteps), true, "2^40"))
         ->excludes(steps);
-    sub->add_option("--batch", opt->batch, "Minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
+    sub->add_option("--batch", opt->batch, "Minibatch size")
+        ->capture_default_str()
+        ->transform(whole_number<std::size_t>(1, std::numeric_limits<std::size_t>::max()));
     sub->add_option("--seed", opt->seed, "Seed of the batch shuffling, 0 to 4294967295 (same seed: identical weights)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->transform(whole_number<std::uint32_t>(0, std::numeric_limits<std::uint32_t>::max()));
     sub->add_option("--l2", opt->l2, "L2 penalty on W: loss += l2/2 * |W|^2")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    sub->add_option("-o,--output", opt->output, "Where to write the weights file")->capture_default_str();
+        ->transform(finite_number<float>(0.0f, std::numeric_limits<float>::max()));
+    sub->add_option("-o,--output", opt->output, "Where to write the weights file")
+        ->capture_default_str()
+        ->check(nonempty_path());
     sub->add_flag("-q,--quiet", opt->quiet, "No progress line and no summary (errors still go to stderr)");
     sub->add_flag("--json", opt->json, "Print one JSON object with settings and results instead of the summary");
     sub->add_option("--min-accuracy", opt->min_accuracy,
                     "CI gate: exit 3 when the test accuracy is below this (0 to 1)")
-        ->check(CLI::Range(0.0, 1.0));
+        ->transform(finite_number<double>(0.0, 1.0));
     auto* every = sub->add_option("--eval-every", opt->eval_every,
                                   "Every N steps record the minibatch's and the full test set's loss and accuracy")
-                      ->check(CLI::PositiveNumber);
-    sub->add_option("--log", opt->log, "CSV file for the curves recorded by --eval-every")->needs(every);
+                      ->transform(whole_number<std::size_t>(1, std::numeric_limits<std::size_t>::max()));
+    sub->add_option("--log", opt->log, "CSV file for the curves recorded by --eval-every")
+        ->check(nonempty_path())
+        ->needs(every);
     sub->add_flag("--eval-train", opt->eval_train, "With --eval-every, also evaluate the full training set")
         ->needs(every);
     sub->add_flag("--keep-diverged", opt->keep_diverged, "Write the weights even when training diverges (exit 4)");
@@ -175,37 +172,38 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                   "On Ctrl-C, save the weights reached so far (still exits 130)");
     sub->add_option("--schedule", opt->schedule, "Learning-rate schedule over the run")
         ->capture_default_str()
-        ->check(CLI::IsMember({"constant", "linear", "cosine"}));
+        ->check(one_of({"constant", "linear", "cosine"}));
     sub->add_option("--momentum", opt->momentum, "Momentum (0: plain SGD, as the reference)")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 0.999));
+        ->transform(finite_number<float>(0.0f, 0.999f));
     sub->add_flag("--nesterov", opt->nesterov, "Nesterov momentum");
     sub->add_option("--average", opt->average,
                     "Average the iterates of this final fraction of the steps (Polyak tail averaging; 0: off)")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 1.0));
+        ->transform(finite_number<double>(0.0, 1.0));
     sub->add_option("--optimizer", opt->optimizer,
                     "sgd: (momentum) SGD, the reference; adam: Adam (beta1 0.9, beta2 0.999, eps 1e-8) with "
                     "--l2 added to the gradient")
         ->capture_default_str()
-        ->check(CLI::IsMember({"sgd", "adam"}));
+        ->check(one_of({"sgd", "adam"}));
     sub->add_option("--smooth", opt->smooth,
                     "Smoothness penalty on the weight pictures: loss += s/2 * sum of squared differences of "
                     "neighbouring pixels' weights (0: off)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->transform(finite_number<float>(0.0f, std::numeric_limits<float>::max()));
     sub->add_option("--threads", opt->threads,
                     "Threads for evaluating the test set (training steps use one; results are the same for any "
                     "count; 0: up to 2, per hardware)")
         ->capture_default_str()
-        ->check(CLI::Range(0u, 64u));
+        ->transform(whole_number<unsigned>(0, 64));
     sub->add_option("--validation", opt->validation,
                     "Hold out the first N training images and report accuracy on them (for choosing settings "
-                    "without looking at the test set)");
+                    "without looking at the test set)")
+        ->transform(whole_number<std::size_t>(0, std::numeric_limits<std::size_t>::max()));
     sub->add_option("--recipe", opt->recipe,
                     "reference: the defaults (the TF script); best: the tuned recipe (see README); flags given "
                     "explicitly override the recipe's")
-        ->check(CLI::IsMember({"reference", "best"}));
+        ->check(one_of({"reference", "best"}));
     sub->callback([opt, sub, &runner] {
         if (opt->recipe == "best") apply_best_recipe(*opt, *sub);
         runner = [opt] { return run_train(*opt); };
@@ -215,10 +213,12 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
 
 int run_train(const TrainOptions& opt) {
     const auto t_start = Clock::now();
-    // Claim the outputs first: an unwritable destination fails before any work.
-    AtomicFile out(opt.output);
-    std::optional<AtomicFile> log;
-    if (!opt.log.empty()) log.emplace(opt.log);
+    // Claim the outputs first: an unwritable destination fails before any work. They are written as
+    // a unit: the weights file and the curves are renamed into place only when both are complete.
+    OutputSet outputs;
+    if (!opt.classes_file.empty()) outputs.add_input(opt.classes_file);
+    AtomicFile& out = outputs.add(opt.output);
+    AtomicFile* log = opt.log.empty() ? nullptr : &outputs.add(opt.log);
 
     DataRequest req;
     req.dir = opt.data.empty() && opt.dataset == "auto" ? default_data_dir() : opt.data;
@@ -226,6 +226,11 @@ int run_train(const TrainOptions& opt) {
     req.transpose = parse_transpose(opt.transpose);
     req.classes_file = opt.classes_file;
     const LoadedData loaded = load_data(req, default_data_root());
+    // No output may be one of the data files: checked before any training.
+    for (const Split* sp : {&loaded.data.train, &loaded.data.test}) {
+        outputs.add_input(sp->images_path);
+        outputs.add_input(sp->labels_path);
+    }
     Dataset ds = loaded.data;
     Split validation;
     if (opt.validation > 0) {
@@ -244,7 +249,7 @@ int run_train(const TrainOptions& opt) {
     cfg.batch = opt.batch;
     cfg.seed = opt.seed;
     cfg.l2 = opt.l2;
-    cfg.steps = opt.epochs > 0 ? steps_for_epochs(opt.epochs, ds.train.count, opt.batch) : opt.steps;
+    cfg.steps = opt.epochs > 0 ? checked_steps_for_epochs(opt.epochs, ds.train.count, opt.batch) : opt.steps;
     cfg.record_every = opt.eval_every;
     cfg.schedule = opt.schedule == "cosine" ? Schedule::cosine : opt.schedule == "linear" ? Schedule::linear
                                                                                           : Schedule::constant;
@@ -259,7 +264,8 @@ int run_train(const TrainOptions& opt) {
     std::vector<CurveRow> curves;
     std::unique_ptr<Evaluator> evaluator;
     if (opt.eval_every) {
-        curves.reserve(cfg.steps / opt.eval_every + 1);
+        // At most 2^16 rows up front: 2^40 steps at --eval-every 1 would ask for terabytes here.
+        curves.reserve(std::min<std::size_t>(cfg.steps / opt.eval_every + 1, std::size_t{1} << 16));
         evaluator = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes, opt.threads);
     }
 
@@ -271,7 +277,11 @@ int run_train(const TrainOptions& opt) {
                      static_cast<double>(cfg.momentum), cfg.nesterov ? " --nesterov" : "", cfg.average_tail,
                      static_cast<double>(cfg.l2), static_cast<double>(cfg.smooth));
     ProgressLine progress(!opt.quiet && !opt.json);
-    SigintGuard sigint;
+    // SIGINT, SIGTERM and SIGHUP stop the loop at the next step (signals.hpp); outside the loop they
+    // end the process at once, removing the temp files.
+    int stop_signal = 0;
+    std::optional<DeferSignals> defer;
+    defer.emplace();
     const TrainResult tr = train(ds.train, ds.classes, cfg, [&](const StepInfo& s) {
         if (s.recorded) {
             const Metrics te = evaluator->run(*s.model, ds.test);
@@ -284,9 +294,11 @@ int run_train(const TrainOptions& opt) {
             curves.push_back(row);
         }
         progress.update(s.step, s.steps, s.batch_loss);
-        return g_interrupted == 0;
+        return pending_signal() == 0;
     });
     progress.finish();
+    if (tr.stopped_by_callback) stop_signal = take_pending_signal();
+    defer.reset();  // a signal that came after the last step acts now
 
     // What the weights file records about how it was made (also for a Ctrl-C save).
     const auto trained_info = [&] {
@@ -311,9 +323,11 @@ int run_train(const TrainOptions& opt) {
         return info;
     };
 
-    if (tr.stopped_by_callback && g_interrupted) {
-        std::fprintf(stderr, "mnistlr: interrupted after step %zu of %zu", tr.steps_done, cfg.steps);
+    if (stop_signal) {
+        std::fprintf(stderr, "mnistlr: interrupted by %s after step %zu of %zu", signal_name(stop_signal),
+                     tr.steps_done, cfg.steps);
         if (opt.save_on_interrupt) {
+            // Only the weights: the curves of a cut run are not written.
             ModelInfo info = trained_info();
             info.settings["interrupted"] = true;
             const auto bytes = encode_weights(tr.model, info);
@@ -323,7 +337,7 @@ int run_train(const TrainOptions& opt) {
         } else {
             std::fprintf(stderr, "; nothing written\n");
         }
-        return static_cast<int>(ExitCode::interrupted);
+        return 128 + stop_signal;
     }
     if (tr.diverged) {
         std::fprintf(stderr,
@@ -354,12 +368,11 @@ int run_train(const TrainOptions& opt) {
     }
     const auto bytes = encode_weights(tr.model, info);
     out.write(bytes.data(), bytes.size());
-    out.commit();
     if (log) {
         const std::string csv = curves_csv(curves, opt.eval_train);
         log->write(csv.data(), csv.size());
-        log->commit();
     }
+    outputs.commit();
     if (tr.diverged) return static_cast<int>(ExitCode::diverged);  // --keep-diverged: written, still exit 4
 
     if (opt.json) {
@@ -377,7 +390,7 @@ int run_train(const TrainOptions& opt) {
             {"seconds", {{"load", load_s}, {"train", tr.seconds}, {"eval", eval_s}, {"total", since(t_start)}}},
             {"output", opt.output}};
         if (log) j["log"] = opt.log;
-        std::cout << j.dump() << '\n';
+        std::cout << json_line(j) << '\n';
     } else if (!opt.quiet) {
         std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %u; trained in %.3f s)"
                     "  weights -> %s\n",
