@@ -11,15 +11,19 @@
 #include "mnistlr/file_io.hpp"
 
 namespace mnistlr {
-
-const char* const kCurvesHeader = "step,batch_loss,batch_accuracy,test_loss,test_accuracy";
-const char* const kCurvesHeaderTrain =
-    "step,batch_loss,batch_accuracy,test_loss,test_accuracy,train_loss,train_accuracy";
-
 namespace {
 
+// The columns, in file order: the first five always, the last two with --eval-train. The headers,
+// the writer and the reader all come from this one list.
 constexpr const char* kColumns[] = {"step",          "batch_loss", "batch_accuracy", "test_loss",
                                     "test_accuracy", "train_loss", "train_accuracy"};
+constexpr std::size_t kBaseColumns = 5, kAllColumns = 7;
+
+std::string header_of(std::size_t columns) {
+    std::string h;
+    for (std::size_t i = 0; i < columns; ++i) h += (i ? "," : "") + std::string(kColumns[i]);
+    return h;
+}
 // Steps are whole numbers; beyond 2^53 a double no longer holds every one of them.
 constexpr double kMaxStep = 9007199254740992.0;
 
@@ -79,6 +83,9 @@ double parse_field(std::string_view f, std::size_t col, const RowError& fail) {
 }
 
 }  // namespace
+
+const std::string kCurvesHeader = header_of(kBaseColumns);
+const std::string kCurvesHeaderTrain = header_of(kAllColumns);
 
 Curves parse_curves_csv(std::string_view text, const std::string& name) {
     if (text.size() > kMaxCurvesBytes)
@@ -148,6 +155,41 @@ Curves load_curves_csv(const std::string& path) {
                               std::to_string(kMaxCurvesBytes >> 20) + " MiB a curves CSV may have");
     const Bytes bytes = Bytes::map_file(path);
     return parse_curves_csv(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
+}
+
+void Curves::reserve(std::size_t n) {
+    for (auto* v : {&step, &batch_loss, &batch_accuracy, &test_loss, &test_accuracy, &train_loss, &train_accuracy})
+        v->reserve(n);
+}
+
+void Curves::add(double s, double b_loss, double b_acc, double te_loss, double te_acc, double tr_loss,
+                 double tr_acc) {
+    step.push_back(s);
+    batch_loss.push_back(b_loss);
+    batch_accuracy.push_back(b_acc);
+    test_loss.push_back(te_loss);
+    test_accuracy.push_back(te_acc);
+    if (has_train) {
+        train_loss.push_back(tr_loss);
+        train_accuracy.push_back(tr_acc);
+    }
+}
+
+std::string curves_csv(const Curves& c) {
+    std::string out = (c.has_train ? kCurvesHeaderTrain : kCurvesHeader) + "\n";
+    char buf[64];
+    for (std::size_t i = 0; i < c.rows(); ++i) {
+        std::snprintf(buf, sizeof buf, "%.0f", c.step[i]);
+        out += buf;
+        const double values[] = {c.batch_loss[i], c.batch_accuracy[i], c.test_loss[i], c.test_accuracy[i],
+                                 c.has_train ? c.train_loss[i] : 0.0, c.has_train ? c.train_accuracy[i] : 0.0};
+        for (std::size_t k = 0; k + 1 < (c.has_train ? kAllColumns : kBaseColumns); ++k) {
+            std::snprintf(buf, sizeof buf, ",%g", values[k]);
+            out += buf;
+        }
+        out += '\n';
+    }
+    return out;
 }
 
 std::vector<double> moving_average(const std::vector<double>& v, std::size_t window) {

@@ -202,3 +202,27 @@ TEST(Curves, moving_average_is_trailing_and_shorter_at_the_start) {
         EXPECT_NEAR(mw[i], s / static_cast<double>(i - from + 1), 1e-12) << i;
     }
 }
+
+TEST(Curves, the_writer_and_the_reader_round_trip) {
+    for (bool train : {false, true}) {
+        mnistlr::Curves c;
+        c.has_train = train;
+        c.reserve(3);
+        c.add(0, 2.302585, 0.09375, 2.302585, 0.098, 2.3, 0.1);
+        c.add(500, 0.3114f, 0.90625f, 0.29, 0.9171, 0.31, 0.91);
+        c.add(1000000, 1e-05, 1, 0.27, 0.9203, 0.28, 0.925);
+        const std::string text = mnistlr::curves_csv(c);
+        EXPECT_EQ(text.substr(0, text.find('\n')), train ? mnistlr::kCurvesHeaderTrain : mnistlr::kCurvesHeader);
+        EXPECT_NE(text.find("\n1000000,1e-05,1,0.27,0.9203"), std::string::npos) << text;  // steps stay whole
+        const auto back = mnistlr::parse_curves_csv(text, "c.csv");
+        ASSERT_EQ(back.rows(), 3u);
+        EXPECT_EQ(back.has_train, train);
+        EXPECT_EQ(back.step, c.step);
+        EXPECT_EQ(back.test_accuracy, c.test_accuracy);
+        EXPECT_NEAR(back.batch_loss[1], 0.3114, 1e-6);
+        if (train) {
+            EXPECT_EQ(back.train_accuracy, c.train_accuracy);
+        }
+        EXPECT_EQ(mnistlr::curves_csv(back), text);  // written again: the same bytes
+    }
+}

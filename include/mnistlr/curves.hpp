@@ -1,5 +1,6 @@
-// Learning curves: the CSV that `mnistlr train --eval-every N --log FILE` writes, read back for
-// plotting (plot.hpp). No I/O beyond reading the file; nothing is printed.
+// Learning curves: the CSV that `mnistlr train --eval-every N --log FILE` writes (curves_csv) and
+// reads back for plotting (plot.hpp): the one home of its columns, writer and reader. No I/O beyond
+// reading the file; nothing is printed.
 //
 // The format (exactly what train writes; anything else is refused):
 //   line 1    step,batch_loss,batch_accuracy,test_loss,test_accuracy
@@ -26,8 +27,8 @@ namespace mnistlr {
 constexpr std::size_t kMaxCurvesBytes = std::size_t{64} << 20;
 constexpr double kMaxLoss = 1e9;
 
-extern const char* const kCurvesHeader;       // the five-column header
-extern const char* const kCurvesHeaderTrain;  // the seven-column header (--eval-train)
+extern const std::string kCurvesHeader;       // the five-column header
+extern const std::string kCurvesHeaderTrain;  // the seven-column header (--eval-train)
 
 struct Curves {
     std::vector<double> step;
@@ -37,7 +38,16 @@ struct Curves {
     bool has_train = false;
 
     std::size_t rows() const noexcept { return step.size(); }
+    // Room for n rows in every series (so that recording during training does not allocate).
+    void reserve(std::size_t n);
+    // Appends one row; the train values are kept only when has_train.
+    void add(double step, double batch_loss, double batch_accuracy, double test_loss, double test_accuracy,
+             double train_loss = 0.0, double train_accuracy = 0.0);
 };
+
+// The CSV text of the format above (what train --log writes): the header, then each row with the
+// step as a whole number and the other values as printf's "%g" (6 significant digits).
+std::string curves_csv(const Curves& curves);
 
 // Parses CSV text; `name` (the file's path) starts every error message.
 Curves parse_curves_csv(std::string_view text, const std::string& name);

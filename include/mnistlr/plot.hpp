@@ -1,5 +1,5 @@
-// Line charts: learning curves (curves.hpp) -> RGB image (no I/O), and the pieces they are made of:
-// nice tick values, anti-aliased polylines.
+// The learning-curves figure: curves (curves.hpp) -> RGB image (no I/O), drawn with the chart
+// primitives of chart.hpp (nice ticks, tick labels, anti-aliased polylines, the legend row).
 //
 // The picture (render_curves): a white image of width x height pixels (the options times `scale`).
 // From the top: the title (when not empty), a legend row naming every series, then two panels side
@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "mnistlr/chart.hpp"
 #include "mnistlr/curves.hpp"
 #include "mnistlr/image.hpp"
 #include "mnistlr/text.hpp"
@@ -47,35 +48,6 @@ constexpr Rgb kTestColour = {0xe6, 0x55, 0x0d};          // orange
 constexpr int kMinPlotWidth = 480, kMaxPlotWidth = 8192;
 constexpr int kMinPlotHeight = 300, kMaxPlotHeight = 8192;
 constexpr int kMaxPlotScale = 4;
-
-// ---- generic pieces ---------------------------------------------------------
-
-// A tick spacing: the smallest of 1, 2, 5 x 10^k (k any integer; k >= 0 when integer_only) that
-// gives at most max_ticks multiples of it in [lo, hi] (with `expand`, in [floor(lo / step) * step,
-// ceil(hi / step) * step], the range widened to whole steps). Precondition: lo < hi, both finite.
-double nice_step(double lo, double hi, int max_ticks, bool expand, bool integer_only = false);
-
-// The multiples of step in [lo, hi], ascending (each computed as k * step, not by accumulation).
-std::vector<double> ticks_in(double lo, double hi, double step);
-
-// A tick's label: as many decimals as step needs ("0.2" for step 0.2 or 0.1 x 2, "200" for 200, "0.05"),
-// "0" rather than "-0". Very large or small steps use %g.
-std::string tick_label(double v, double step);
-
-struct PointF {
-    float x = 0, y = 0;
-};
-
-struct RectI {
-    int x = 0, y = 0, w = 0, h = 0;  // pixels [x, x + w) x [y, y + h)
-};
-
-// A polyline `width` pixels wide with round joins and caps, anti-aliased: a pixel is covered by
-// clamp(width / 2 + 0.5 - d, 0, 1), d the distance from its centre (x + 0.5, y + 0.5) to the nearest
-// segment, and blended over the image by that coverage. Overlapping segments do not darken each other
-// (coverage is the maximum over segments). Only pixels inside clip (and the image) change. One point
-// draws a dot.
-void draw_polyline(RgbImage& img, const std::vector<PointF>& points, float width, Rgb colour, RectI clip);
 
 // ---- the learning-curves picture --------------------------------------------
 
