@@ -198,3 +198,15 @@ TEST(PlotWeightsCli, numpy_pair_draws_the_same_picture_as_the_weights_file) {
     ASSERT_EQ(b.code, 0) << b.err;
     EXPECT_EQ(testutil::read_file(d / "a.png"), testutil::read_file(d / "b.png"));
 }
+
+TEST(PlotWeightsCli, an_output_path_with_a_newline_or_escape_is_printed_on_one_escaped_line) {
+    TempDir dir;
+    write_weights(dir / "w.bin", 4, 4, 3);
+    const std::string out = dir / "a\nb\x1b[2J.png";
+    const auto r = run_mnistlr({"plot-weights", dir / "w.bin", out});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(testutil::file_exists(out));  // the file has the name asked for
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(dir / "a\\nb\\x1B[2J.png"), std::string::npos) << r.out;
+}

@@ -52,8 +52,8 @@ void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& sp
         names[k] = class_name(wf.info, k);
         name_w = std::max(name_w, names[k].size());
     }
-    std::printf("model     %s  (%u classes, %u x %u pixels)\n", opt.weights.c_str(), K, wf.model.rows, wf.model.cols);
-    std::printf("data      %s  (%s split, %zu images)\n", split.images_path.c_str(), opt.split.c_str(), m.count);
+    std::printf("model     %s  (%u classes, %u x %u pixels)\n", printable(opt.weights).c_str(), K, wf.model.rows, wf.model.cols);
+    std::printf("data      %s  (%s split, %zu images)\n", printable(split.images_path).c_str(), opt.split.c_str(), m.count);
     std::printf("loss      %.4f\n", m.loss);
     std::printf("accuracy  %.4f  (%zu of %zu correct)\n\n", m.accuracy, m.correct, m.count);
 

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
+#include "mnistlr/error.hpp"
 #include "mnistlr/model_io.hpp"
 
 namespace mnistlr::cli {
@@ -52,11 +53,11 @@ int run_export(const ExportOptions& opt) {
     const std::string w_shape = "(" + std::to_string(m.classes()) + ", " + std::to_string(m.pixels()) + ")";
     const std::string b_shape = "(" + std::to_string(m.classes()) + ",)";
     const int w = static_cast<int>(std::max(w_shape.size(), b_shape.size()));
-    std::printf("W  %-*s  float32  -> %s\n", w, w_shape.c_str(), paths.W.c_str());
-    std::printf("b  %-*s  float32  -> %s\n", w, b_shape.c_str(), paths.b.c_str());
-    std::printf("manifest (sizes and CRC-32 of both) -> %s\n", paths.manifest.c_str());
+    std::printf("W  %-*s  float32  -> %s\n", w, w_shape.c_str(), printable(paths.W).c_str());
+    std::printf("b  %-*s  float32  -> %s\n", w, b_shape.c_str(), printable(paths.b).c_str());
+    std::printf("manifest (sizes and CRC-32 of both) -> %s\n", printable(paths.manifest).c_str());
     std::printf("(class k's %u x %u picture: numpy.load('%s')[k].reshape(%u, %u))\n", m.rows, m.cols,
-                paths.W.c_str(), m.rows, m.cols);
+                printable(paths.W).c_str(), m.rows, m.cols);
     return 0;
 }
 

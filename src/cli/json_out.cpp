@@ -3,35 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mnistlr/error.hpp"
+
 namespace mnistlr::cli {
 namespace {
-
-// Length (1 to 4) of the strict UTF-8 sequence starting at s[i], or 0 when none starts there.
-std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
-    const auto b = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
-    const std::uint8_t c = b(i);
-    if (c < 0x80) return 1;
-    std::size_t n = 0;
-    std::uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;  // no overlong forms
-        if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;  // no overlong forms
-        if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < n; ++k)
-        if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-    return n;
-}
 
 void append_hex_escape(std::string& out, std::uint8_t c) {
     static const char kHex[] = "0123456789ABCDEF";
@@ -57,13 +32,13 @@ nlohmann::json escaped(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string escape_invalid_utf8(std::string_view s, bool escape_controls) {
+std::string escape_invalid_utf8(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<std::uint8_t>(s[i]);
-        const std::size_t n = utf8_sequence_at(s, i);
-        if (n == 0 || (escape_controls && (c < 0x20 || c == 0x7F))) {
+        const std::size_t n = utf8_length_at(s, i);
+        if (n == 0) {
             append_hex_escape(out, c);
             ++i;
         } else {

@@ -15,9 +15,10 @@
 namespace mnistlr::cli {
 
 // `s` with each byte that is not part of a strict UTF-8 sequence (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF) replaced by "\xNN" (two upper-case hex digits); with
-// `escape_controls` also the C0 controls and DEL, so that the text cannot break a terminal line.
-std::string escape_invalid_utf8(std::string_view s, bool escape_controls = false);
+// surrogates, nothing above U+10FFFF; mnistlr::utf8_length_at) replaced by "\xNN" (two upper-case
+// hex digits). Control characters are left to JSON's own escapes; text for a terminal goes through
+// mnistlr::printable instead.
+std::string escape_invalid_utf8(std::string_view s);
 
 // `j` as one line of JSON (no trailing newline), every string in it (keys too) passed through
 // escape_invalid_utf8. Never throws on the bytes of a string.

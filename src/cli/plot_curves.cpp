@@ -67,7 +67,7 @@ int run_plot_curves(const PlotCurvesOptions& opt) {
     const auto png = encode_png(img);
     out.write(png.data(), png.size());
     outputs.commit();
-    std::printf("curves (%zu rows) -> %s (%d x %d)\n", curves.rows(), opt.output.c_str(), img.width, img.height);
+    std::printf("curves (%zu rows) -> %s (%d x %d)\n", curves.rows(), printable(opt.output).c_str(), img.width, img.height);
     return 0;
 }
 

@@ -95,7 +95,7 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
         if (!s.empty() && s.back() == '.') s.pop_back();
         scale = "scale \u00b1" + s;
     }
-    std::printf("%s -> %s (%d x %d), %s\n", what.c_str(), opt.output.c_str(), img.width, img.height, scale.c_str());
+    std::printf("%s -> %s (%d x %d), %s\n", what.c_str(), printable(opt.output).c_str(), img.width, img.height, scale.c_str());
     return 0;
 }
 

@@ -333,7 +333,7 @@ int run_train(const TrainOptions& opt) {
             const auto bytes = encode_weights(tr.model, info);
             out.write(bytes.data(), bytes.size());
             out.commit();
-            std::fprintf(stderr, "; weights so far -> %s\n", opt.output.c_str());
+            std::fprintf(stderr, "; weights so far -> %s\n", printable(opt.output).c_str());
         } else {
             std::fprintf(stderr, "; nothing written\n");
         }
@@ -395,10 +395,10 @@ int run_train(const TrainOptions& opt) {
         std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %u; trained in %.3f s)"
                     "  weights -> %s\n",
                     test.accuracy, test.loss, tr.steps_done, static_cast<double>(cfg.lr), cfg.batch, cfg.seed,
-                    tr.seconds, opt.output.c_str());
+                    tr.seconds, printable(opt.output).c_str());
         if (val) std::printf("validation accuracy %.4f  validation loss %.4f  (first %zu training images held out)\n",
                              val->accuracy, val->loss, opt.validation);
-        if (log) std::printf("learning curves (%zu rows) -> %s\n", curves.size(), opt.log.c_str());
+        if (log) std::printf("learning curves (%zu rows) -> %s\n", curves.size(), printable(opt.log).c_str());
     }
     std::fflush(stdout);
     if (opt.min_accuracy >= 0.0 && test.accuracy < opt.min_accuracy) {

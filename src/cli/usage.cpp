@@ -13,14 +13,13 @@
 
 #include <sys/stat.h>
 
-#include "cli/json_out.hpp"
 #include "mnistlr/error.hpp"
 
 namespace mnistlr::cli {
 namespace {
 
 // The user's text inside a message: quoted, and escaped so that it stays on one printable line.
-std::string in_quotes(const std::string& s) { return "'" + escape_invalid_utf8(s, true) + "'"; }
+std::string in_quotes(const std::string& s) { return "'" + printable(s) + "'"; }
 
 std::string number_text(double v) {
     char buf[32];
@@ -83,7 +82,7 @@ CLI::Validator whole_number(T lo, T hi, std::string hi_name) {
             if (mag > (std::numeric_limits<unsigned long long>::max() - d) / 10) huge = true;
             if (!huge) mag = mag * 10 + d;
         }
-        const std::string got = ", got " + escape_invalid_utf8(s, true);
+        const std::string got = ", got " + printable(s);
         const auto below = [&] { return range_text<T>(lo, hi, false, hi_name, false) + got; };
         const auto above = [&] { return range_text<T>(lo, hi, false, hi_name, true) + got; };
         T v{};
@@ -120,7 +119,7 @@ CLI::Validator finite_number(T lo, T hi, bool lo_open, std::string hi_name) {
     static_assert(std::is_floating_point_v<T>);
     auto check = [lo, hi, lo_open, hi_name](std::string& s) -> std::string {
         if (s.empty()) return "must not be empty";
-        const std::string got = ", got " + escape_invalid_utf8(s, true);
+        const std::string got = ", got " + printable(s);
         // strtod also skips leading blanks and reads hex floats; blanks are refused here.
         if (std::isspace(static_cast<unsigned char>(s[0]))) return in_quotes(s) + " is not a number";
         char* end = nullptr;
@@ -181,8 +180,8 @@ CLI::Validator existing_file() {
     auto check = [](std::string& s) -> std::string {
         if (s.empty()) return "must not be empty";
         struct stat st {};
-        if (::stat(s.c_str(), &st) != 0) return "no such file: " + escape_invalid_utf8(s, true);
-        if (S_ISDIR(st.st_mode)) return escape_invalid_utf8(s, true) + " is a directory, not a file";
+        if (::stat(s.c_str(), &st) != 0) return "no such file: " + printable(s);
+        if (S_ISDIR(st.st_mode)) return printable(s) + " is a directory, not a file";
         return {};
     };
     return CLI::Validator(check, "FILE");
@@ -304,7 +303,7 @@ std::string usage_error_line(const CLI::App* app, const CLI::Error& e) {
     } else {
         msg = what;  // RequiresError ("--log requires --eval-every") and the rest read well as they are
     }
-    return "mnistlr: error: " + escape_invalid_utf8(msg, true) + "\n";
+    return "mnistlr: error: " + printable(msg) + "\n";
 }
 
 int finish_standard_output(int rc) {
