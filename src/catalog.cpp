@@ -171,7 +171,7 @@ void shift_labels(Split& split, std::uint8_t first) {
 
 }  // namespace
 
-LoadedData load_data(const DataRequest& req, const std::string& default_root) {
+LoadedData load_data(const DataRequest& req) {
     const DatasetKind* named = nullptr;
     if (req.dataset != "auto") {
         named = find_dataset_kind(req.dataset);
@@ -182,7 +182,7 @@ LoadedData load_data(const DataRequest& req, const std::string& default_root) {
         }
     }
     LoadedData out;
-    out.dir = !req.dir.empty() ? req.dir : default_root + "/" + (named ? named->dir : "mnist");
+    out.dir = req.dir;
     const std::string prefix = named ? named->file_prefix : "";
     out.data = load_splits(out.dir, {prefix + "train"}, {prefix + "t10k", prefix + "test"});
     Dataset& d = out.data;

@@ -53,11 +53,6 @@ std::uint32_t crc_of(const std::uint8_t* p, std::size_t n) {
 
 }  // namespace
 
-std::string class_name(const ModelInfo& info, std::uint32_t k) {
-    if (k < info.class_names.size() && !info.class_names[k].empty()) return info.class_names[k];
-    return std::to_string(k);
-}
-
 std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelInfo& info) {
     // What decode_weights would refuse is never written.
     for (std::size_t k = 0; k < info.class_names.size(); ++k)

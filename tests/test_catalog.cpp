@@ -58,7 +58,7 @@ TEST(Catalog, known_kinds_and_class_names) {
     EXPECT_EQ(mnistlr::find_dataset_kind("emnist-byclass")->class_names.size(), 62u);
     EXPECT_EQ(mnistlr::find_dataset_kind("emnist-letters")->class_names.front(), "A");
     EXPECT_EQ(mnistlr::find_dataset_kind("nope"), nullptr);
-    EXPECT_EQ(error_of([] { mnistlr::load_data({"/tmp", "nope", mnistlr::Transpose::automatic, ""}, "data"); })
+    EXPECT_EQ(error_of([] { mnistlr::load_data({"/tmp", "nope", mnistlr::Transpose::automatic, ""}); })
                   .find("unknown data set 'nope' (known: auto, mnist, fashion"),
               0u);
 }
@@ -68,7 +68,7 @@ TEST(Catalog, emnist_letters_upright_and_zero_based_with_26_named_classes) {
     write_emnist_letters(d, "train", 26 * 20);
     write_emnist_letters(d, "test", 26 * 2);
     mnistlr::DataRequest req{d.path(), "emnist-letters", mnistlr::Transpose::automatic, ""};
-    const auto loaded = mnistlr::load_data(req, "unused");
+    const auto loaded = mnistlr::load_data(req);
     EXPECT_TRUE(loaded.transposed);
     EXPECT_EQ(loaded.data.classes, 26u);  // no phantom class 0
     EXPECT_EQ(loaded.class_names.front(), "A");
@@ -84,7 +84,7 @@ TEST(Catalog, emnist_letters_upright_and_zero_based_with_26_named_classes) {
 
     // Without transposition the same files come out sideways.
     req.transpose = mnistlr::Transpose::off;
-    const auto raw = mnistlr::load_data(req, "unused");
+    const auto raw = mnistlr::load_data(req);
     EXPECT_FALSE(raw.transposed);
     EXPECT_EQ(raw.data.train.rows, 6u);
     EXPECT_FALSE(std::equal(g.begin(), g.end(), raw.data.train.image(3)));
@@ -107,7 +107,7 @@ TEST(Catalog, letters_label_zero_is_refused_with_its_index) {
     write_emnist_letters(d, "test", 30);
     write_file(d / "emnist-letters-test-labels-idx1-ubyte", make_idx({30}, std::vector<std::uint8_t>(30, 0)));
     EXPECT_NE(error_of([&] {
-                  mnistlr::load_data({d.path(), "emnist-letters", mnistlr::Transpose::automatic, ""}, "x");
+                  mnistlr::load_data({d.path(), "emnist-letters", mnistlr::Transpose::automatic, ""});
               }).find("label 0 at index 0 is below the first label 1"),
               std::string::npos);
 }
@@ -116,7 +116,7 @@ TEST(Catalog, generic_32x32_set_trains_with_class_count_from_labels) {
     TempDir d;
     write_plain(d, "train", 300, 32, 5);
     write_plain(d, "t10k", 50, 32, 5);
-    const auto loaded = mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, ""}, "x");
+    const auto loaded = mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, ""});
     EXPECT_EQ(loaded.kind->name, "generic");
     EXPECT_TRUE(loaded.class_names.empty());
     EXPECT_EQ(loaded.data.classes, 5u);
@@ -135,12 +135,12 @@ TEST(Catalog, classes_file_names_and_validation) {
     write_plain(d, "t10k", 8, 6, 4);
     const std::string names = "cat\r\ndog\nbird\nGrüße\n";
     write_file(d / "names.txt", std::vector<std::uint8_t>(names.begin(), names.end()));
-    const auto loaded = mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, d / "names.txt"}, "x");
+    const auto loaded = mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, d / "names.txt"});
     EXPECT_EQ(loaded.class_names, (std::vector<std::string>{"cat", "dog", "bird", "Grüße"}));
     const std::string three = "a\nb\nc\n";
     write_file(d / "three.txt", std::vector<std::uint8_t>(three.begin(), three.end()));
     EXPECT_NE(error_of([&] {
-                  mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, d / "three.txt"}, "x");
+                  mnistlr::load_data({d.path(), "auto", mnistlr::Transpose::automatic, d / "three.txt"});
               }).find("3 class names for labels up to 3"),
               std::string::npos);
     write_file(d / "bad.txt", {'a', '\n', 0xFF, 0xFE, '\n'});
@@ -156,7 +156,7 @@ TEST(Catalog, classes_file_names_and_validation) {
 
 TEST(Catalog, auto_recognises_real_mnist) {
     ASSERT_TRUE(testutil::mnist_present());
-    const auto loaded = mnistlr::load_data({testutil::mnist_dir(), "auto", mnistlr::Transpose::automatic, ""}, "x");
+    const auto loaded = mnistlr::load_data({testutil::mnist_dir(), "auto", mnistlr::Transpose::automatic, ""});
     EXPECT_EQ(loaded.kind->name, "mnist");
     EXPECT_EQ(loaded.class_names.size(), 10u);
     EXPECT_FALSE(loaded.transposed);

@@ -62,7 +62,7 @@ enum class Transpose { automatic, on, off };
 Transpose parse_transpose(const std::string& flag);
 
 struct DataRequest {
-    std::string dir;           // empty: data/<kind's dir> (via default_dir_for)
+    std::string dir;           // the directory holding the files (the CLI finds it: src/cli/data_dirs.hpp)
     std::string dataset = "auto";
     Transpose transpose = Transpose::automatic;
     std::string classes_file;  // empty: the kind's names
@@ -79,8 +79,7 @@ struct LoadedData {
 // Loads and prepares a data set: finds the files, transposes images when asked (or, with
 // automatic, when the kind is stored transposed), shifts 1-based labels to 0-based, takes the
 // class count from the names when known (else from the labels) and checks every label against it.
-// `default_root` is the directory holding data/<kind> directories (used when req.dir is empty).
-LoadedData load_data(const DataRequest& req, const std::string& default_root);
+LoadedData load_data(const DataRequest& req);
 
 // Transposes every rows x cols image of a split in place (into a new buffer); rows and cols swap.
 void transpose_images(Split& split);

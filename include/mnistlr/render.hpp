@@ -38,7 +38,7 @@
 #include "mnistlr/image.hpp"
 #include "mnistlr/model.hpp"
 #include "mnistlr/text.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_info.hpp"
 
 namespace mnistlr {
 

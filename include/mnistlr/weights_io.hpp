@@ -11,7 +11,8 @@
 //   28      4*P*K       f32 W, class-major: W[k][p] for k in 0..K, p in 0..P (P = rows*cols), i.e.
 //                       class k's picture, rows x cols row-major, is contiguous
 //   ..      4*K         f32 b
-//   ..      M           UTF-8 JSON object: {"class_names": [...], "settings": {...}, "metrics": {...}};
+//   ..      M           UTF-8 JSON object: {"class_names": [...], "settings": {...}, "metrics": {...}}
+//                       (settings and metrics: the training record, model_info.hpp);
 //                       class_names is empty or holds K strings, each at most 64 bytes
 //                       (kMaxClassNameBytes, catalog.hpp) of strict UTF-8 without control
 //                       characters, the rules of a --classes file; "" means "call it by its index"
@@ -26,9 +27,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "mnistlr/model.hpp"
+#include "mnistlr/model_info.hpp"
 
 namespace mnistlr {
 
@@ -37,19 +37,10 @@ constexpr std::uint32_t kMaxSide = 4096;
 constexpr std::uint32_t kMaxClasses = 65535;
 constexpr std::uint32_t kMaxMetaBytes = 16u << 20;
 
-struct ModelInfo {
-    std::vector<std::string> class_names;  // empty: classes are called "0", "1", ...
-    nlohmann::json settings = nlohmann::json::object();  // how it was trained (flags)
-    nlohmann::json metrics = nlohmann::json::object();   // e.g. test_accuracy, test_loss
-};
-
 struct WeightsFile {
     SoftmaxModel model;
     ModelInfo info;
 };
-
-// Name of class k: info.class_names[k] when present, else the index.
-std::string class_name(const ModelInfo& info, std::uint32_t k);
 
 std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelInfo& info);
 // `name` appears in error messages.

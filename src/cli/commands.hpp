@@ -15,7 +15,7 @@ namespace mnistlr::cli {
 using Runner = std::function<int()>;
 
 struct TrainOptions {
-    std::string data;  // empty: default_data_dir()
+    std::string data;  // empty: find_data_dir() (data_dirs.hpp)
     float lr = 0.5f;
     std::size_t steps = 1000;
     double epochs = 0.0;  // > 0 overrides steps
@@ -47,11 +47,6 @@ struct TrainOptions {
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner);
 int run_train(const TrainOptions& opt);
 
-// $MNISTLR_DATA, else data/mnist, else <source tree>/data/mnist when that exists.
-std::string default_data_dir();
-// The directory holding data/<set> directories: data when it exists here, else <source tree>/data.
-std::string default_data_root();
-
 struct PlotWeightsOptions {
     std::string weights;           // weights file to draw
     std::string output;            // PNG to write
@@ -68,7 +63,7 @@ int run_plot_weights(const PlotWeightsOptions& opt);
 
 struct EvalOptions {
     std::string weights;         // weights file or directory with W.npy + b.npy
-    std::string data;            // empty: default_data_dir()
+    std::string data;            // empty: find_data_dir() (data_dirs.hpp)
     std::string split = "test";  // test | train
     bool json = false;
     double min_accuracy = -1.0;  // < 0: no gate

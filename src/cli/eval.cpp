@@ -9,11 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/data_dirs.hpp"
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/catalog.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
+#include "mnistlr/model_info.hpp"
 #include "mnistlr/evaluate.hpp"
 #include "mnistlr/model_io.hpp"
 
@@ -143,7 +145,7 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
         ->option_text("WEIGHTS");
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
-                    "[default: $MNISTLR_DATA or data/mnist]")
+                    "[default: as for train, for the data set the model was trained on]")
         ->check(nonempty_path())
         ->option_text("DIR");
     sub->add_option("--dataset", opt->dataset,
@@ -171,19 +173,17 @@ int run_eval(const EvalOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
     // The data set and orientation the model was trained with, unless the flags say otherwise, so
     // that `mnistlr eval fashion.bin` finds data/fashion and EMNIST comes out upright.
-    const auto& settings = wf.info.settings;
+    const TrainingRecord record = training_record(wf.info);
     DataRequest req;
-    req.dataset = opt.dataset;
-    if (req.dataset.empty() && settings.contains("dataset") && settings["dataset"].is_string())
-        req.dataset = settings["dataset"].get<std::string>();
+    req.dataset = opt.dataset.empty() ? record.dataset : opt.dataset;
     if (req.dataset.empty() || req.dataset == "generic" || !find_dataset_kind(req.dataset)) req.dataset = "auto";
     if (!opt.transpose.empty()) {
         req.transpose = parse_transpose(opt.transpose);
-    } else if (settings.contains("transposed") && settings["transposed"].is_boolean()) {
-        req.transpose = settings["transposed"].get<bool>() ? Transpose::on : Transpose::off;
+    } else if (record.transposed) {
+        req.transpose = *record.transposed ? Transpose::on : Transpose::off;
     }
-    req.dir = opt.data.empty() && req.dataset == "auto" ? default_data_dir() : opt.data;
-    const LoadedData loaded = load_data(req, default_data_root());
+    req.dir = opt.data.empty() ? find_data_dir(req.dataset) : opt.data;
+    const LoadedData loaded = load_data(req);
     const std::string& data_dir = loaded.dir;
     const Split& split = opt.split == "train" ? loaded.data.train : loaded.data.test;
     const Metrics m = evaluate(wf.model, split, opt.threads);  // checks image size and labels against the model

@@ -1,32 +1,30 @@
 // mnistlr train: load a data set, fit softmax regression by minibatch SGD, save the weights,
 // report test loss and accuracy. Optional: learning curves (--eval-every, --log), a CI gate
-// (--min-accuracy), a divergence guard (exit 4) and Ctrl-C handling (exit 130).
-#include <algorithm>
+// (--min-accuracy), a divergence guard (exit 4) and signal handling (INT/TERM/HUP: exit 128+signal,
+// --save-on-interrupt keeps the weights so far).
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
-
-#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/data_dirs.hpp"
 #include "cli/json_out.hpp"
 #include "cli/progress.hpp"
 #include "cli/signals.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/catalog.hpp"
+#include "mnistlr/curves.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/evaluate.hpp"
 #include "mnistlr/file_io.hpp"
+#include "mnistlr/model_info.hpp"
 #include "mnistlr/trainer.hpp"
 #include "mnistlr/weights_io.hpp"
 
@@ -52,6 +50,7 @@ struct Recipe {
 };
 constexpr Recipe kBestRecipe{0.005f, 128, 10.0, "cosine", 0.0f, false, 0.0, 1e-5f, "adam", 1e-4f};
 
+// Flags given on the command line win over the recipe's.
 void apply_best_recipe(TrainOptions& opt, const CLI::App& sub) {
     const auto unset = [&](const char* name) { return sub.count(name) == 0; };
     if (unset("--lr")) opt.lr = kBestRecipe.lr;
@@ -69,56 +68,174 @@ void apply_best_recipe(TrainOptions& opt, const CLI::App& sub) {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-bool is_dir(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// One row of the learning curves.
-struct CurveRow {
-    std::size_t step;
-    float batch_loss, batch_accuracy;
-    double test_loss, test_accuracy;
-    double train_loss, train_accuracy;  // only with --eval-train
+// The data of a run: what was loaded, the training images (less the held-out ones) and the
+// validation images (--validation).
+struct RunData {
+    LoadedData loaded;
+    Dataset ds;
+    Split validation;
 };
 
-std::string curves_csv(const std::vector<CurveRow>& rows, bool with_train) {
-    std::ostringstream o;
-    o << "step,batch_loss,batch_accuracy,test_loss,test_accuracy" << (with_train ? ",train_loss,train_accuracy" : "")
-      << '\n';
-    o.precision(6);
-    for (const auto& r : rows) {
-        o << r.step << ',' << r.batch_loss << ',' << r.batch_accuracy << ',' << r.test_loss << ',' << r.test_accuracy;
-        if (with_train) o << ',' << r.train_loss << ',' << r.train_accuracy;
-        o << '\n';
+// Loads the data set the flags name; every data file (and the class list) becomes an input of
+// `outputs`, so that no output can overwrite one.
+RunData load_run_data(const TrainOptions& opt, OutputSet& outputs) {
+    if (!opt.classes_file.empty()) outputs.add_input(opt.classes_file);
+    DataRequest req;
+    req.dir = opt.data.empty() ? find_data_dir(opt.dataset) : opt.data;
+    req.dataset = opt.dataset;
+    req.transpose = parse_transpose(opt.transpose);
+    req.classes_file = opt.classes_file;
+    RunData d{load_data(req), {}, {}};
+    for (const Split* sp : {&d.loaded.data.train, &d.loaded.data.test}) {
+        outputs.add_input(sp->images_path);
+        outputs.add_input(sp->labels_path);
     }
-    return o.str();
+    d.ds = d.loaded.data;
+    if (opt.validation > 0) {
+        Split& train = d.ds.train;
+        if (opt.validation >= train.count)
+            throw Error(train.images_path, "--validation " + std::to_string(opt.validation) +
+                                               " leaves no training images (the file holds " +
+                                               std::to_string(train.count) + ")");
+        d.validation = sub_split(train, 0, opt.validation);
+        train = sub_split(train, opt.validation, train.count - opt.validation);
+    }
+    return d;
+}
+
+// The trainer's settings from the flags (--epochs becomes steps over `train_count` images).
+TrainConfig config_from(const TrainOptions& opt, std::size_t train_count) {
+    TrainConfig cfg;
+    cfg.lr = opt.lr;
+    cfg.batch = opt.batch;
+    cfg.seed = opt.seed;
+    cfg.l2 = opt.l2;
+    cfg.steps = opt.epochs > 0 ? checked_steps_for_epochs(opt.epochs, train_count, opt.batch) : opt.steps;
+    cfg.record_every = opt.eval_every;
+    cfg.schedule = opt.schedule == "cosine" ? Schedule::cosine
+                   : opt.schedule == "linear" ? Schedule::linear
+                                              : Schedule::constant;
+    cfg.momentum = opt.momentum;
+    cfg.nesterov = opt.nesterov;
+    cfg.average_tail = opt.average;
+    cfg.optimizer = opt.optimizer == "adam" ? Optimizer::adam : Optimizer::sgd;
+    cfg.smooth = opt.smooth;
+    return cfg;
+}
+
+// What the weights file records about how the model was made (metrics are added once scored).
+TrainingRecord record_of(const TrainOptions& opt, const TrainConfig& cfg, const RunData& d, std::size_t steps_done) {
+    TrainingRecord r;
+    r.lr = cfg.lr;
+    r.batch = cfg.batch;
+    r.steps = steps_done;
+    r.seed = cfg.seed;
+    r.l2 = cfg.l2;
+    r.schedule = opt.schedule;
+    r.momentum = cfg.momentum;
+    r.nesterov = cfg.nesterov;
+    r.average = cfg.average_tail;
+    r.optimizer = opt.optimizer;
+    r.smooth = cfg.smooth;
+    r.validation = opt.validation;
+    r.recipe = opt.recipe.empty() ? "custom" : opt.recipe;
+    r.dataset = d.loaded.kind->name;
+    r.transposed = d.loaded.transposed;
+    r.train_count = d.ds.train.count;
+    return r;
+}
+
+std::vector<std::uint8_t> weights_bytes(const SoftmaxModel& model, const RunData& d, const TrainingRecord& r) {
+    ModelInfo info;
+    info.class_names = d.loaded.class_names;
+    store_training_record(r, info);
+    return encode_weights(model, info);
+}
+
+void print_recipe(const TrainOptions& opt, const TrainConfig& cfg) {
+    std::fprintf(stderr,
+                 "recipe best: --optimizer %s --lr %g --batch %zu --steps %zu --schedule %s --momentum %g%s "
+                 "--average %g --l2 %g --smooth %g\n",
+                 opt.optimizer.c_str(), static_cast<double>(cfg.lr), cfg.batch, cfg.steps, opt.schedule.c_str(),
+                 static_cast<double>(cfg.momentum), cfg.nesterov ? " --nesterov" : "", cfg.average_tail,
+                 static_cast<double>(cfg.l2), static_cast<double>(cfg.smooth));
+}
+
+// A signal stopped the loop: say so, keep the weights with --save-on-interrupt (never the curves
+// of a cut run), and exit 128 + the signal's number.
+int stop_by_signal(int sig, const TrainOptions& opt, const TrainConfig& cfg, const RunData& d, const TrainResult& tr,
+                   AtomicFile& out) {
+    std::fprintf(stderr, "mnistlr: interrupted by %s after step %zu of %zu", signal_name(sig), tr.steps_done,
+                 cfg.steps);
+    if (!opt.save_on_interrupt) {
+        std::fprintf(stderr, "; nothing written\n");
+        return 128 + sig;
+    }
+    TrainingRecord r = record_of(opt, cfg, d, tr.steps_done);
+    r.interrupted = true;
+    const auto bytes = weights_bytes(tr.model, d, r);
+    out.write(bytes.data(), bytes.size());
+    out.commit();
+    std::fprintf(stderr, "; weights so far -> %s\n", printable(opt.output).c_str());
+    return 128 + sig;
+}
+
+void report_divergence(const TrainOptions& opt, const TrainConfig& cfg, const Dataset& ds, const TrainResult& tr) {
+    std::fprintf(stderr,
+                 "mnistlr: error: training diverged at step %zu (%s %.4g; the untrained model's is %.3f); try a "
+                 "smaller learning rate, e.g. --lr %g%s\n",
+                 tr.steps_done,
+                 std::isfinite(tr.divergence_loss) ? "mean minibatch loss of the last steps" : "minibatch loss",
+                 tr.divergence_loss, std::log(static_cast<double>(ds.classes)), static_cast<double>(cfg.lr) / 10.0,
+                 opt.keep_diverged ? "" : "; no weights written (--keep-diverged writes them)");
+}
+
+struct Timings {
+    double load = 0.0, eval = 0.0;
+    Clock::time_point start;
+};
+
+void print_result(const TrainOptions& opt, const TrainConfig& cfg, const RunData& d, const TrainResult& tr,
+                  const ModelInfo& info, const Metrics& test, const std::optional<Metrics>& val,
+                  const Curves& curves, const Timings& t) {
+    if (opt.json) {
+        nlohmann::json j = {
+            {"command", "train"},
+            {"data", d.loaded.dir},
+            {"settings", info.settings},
+            {"classes", d.ds.classes},
+            {"image_rows", d.ds.train.rows},
+            {"image_cols", d.ds.train.cols},
+            {"test_accuracy", test.accuracy},
+            {"test_loss", test.loss},
+            {"metrics", info.metrics},
+            {"final_batch_loss", tr.last_batch_loss},
+            {"seconds", {{"load", t.load}, {"train", tr.seconds}, {"eval", t.eval}, {"total", since(t.start)}}},
+            {"output", opt.output}};
+        if (!opt.log.empty()) j["log"] = opt.log;
+        std::cout << json_line(j) << '\n';
+    } else if (!opt.quiet) {
+        std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %u; trained in %.3f s)"
+                    "  weights -> %s\n",
+                    test.accuracy, test.loss, tr.steps_done, static_cast<double>(cfg.lr), cfg.batch, cfg.seed,
+                    tr.seconds, printable(opt.output).c_str());
+        if (val)
+            std::printf("validation accuracy %.4f  validation loss %.4f  (first %zu training images held out)\n",
+                        val->accuracy, val->loss, opt.validation);
+        if (!opt.log.empty())
+            std::printf("learning curves (%zu rows) -> %s\n", curves.rows(), printable(opt.log).c_str());
+    }
+    std::fflush(stdout);
 }
 
 }  // namespace
-
-std::string default_data_dir() {
-    if (const char* env = std::getenv("MNISTLR_DATA"); env && *env) return env;
-    const std::string local = "data/mnist";
-#ifdef MNISTLR_SOURCE_DIR
-    if (!is_dir(local) && is_dir(MNISTLR_SOURCE_DIR "/data/mnist")) return MNISTLR_SOURCE_DIR "/data/mnist";
-#endif
-    return local;
-}
-
-std::string default_data_root() {
-#ifdef MNISTLR_SOURCE_DIR
-    if (!is_dir("data") && is_dir(MNISTLR_SOURCE_DIR "/data")) return MNISTLR_SOURCE_DIR "/data";
-#endif
-    return "data";
-}
 
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<TrainOptions>();
     auto* sub = app.add_subcommand("train", "Train softmax regression by minibatch SGD and save the weights");
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
-                    "[default: data/<dataset>; for auto $MNISTLR_DATA or data/mnist]")
+                    "[default: for auto $MNISTLR_DATA; else data/<set>, then $XDG_DATA_HOME/mnistlr/<set>; see README]")
         ->check(nonempty_path());
     sub->add_option("--dataset", opt->dataset,
                     "Which data set: names the classes, picks data/<name>, handles EMNIST's transposed images "
@@ -212,195 +329,76 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
 }
 
 int run_train(const TrainOptions& opt) {
-    const auto t_start = Clock::now();
+    Timings t;
+    t.start = Clock::now();
     // Claim the outputs first: an unwritable destination fails before any work. They are written as
     // a unit: the weights file and the curves are renamed into place only when both are complete.
     OutputSet outputs;
-    if (!opt.classes_file.empty()) outputs.add_input(opt.classes_file);
     AtomicFile& out = outputs.add(opt.output);
     AtomicFile* log = opt.log.empty() ? nullptr : &outputs.add(opt.log);
+    const RunData d = load_run_data(opt, outputs);  // no output may be one of its files
+    const Dataset& ds = d.ds;
+    t.load = since(t.start);
+    const TrainConfig cfg = config_from(opt, ds.train.count);
+    if (opt.recipe == "best" && !opt.quiet && !opt.json) print_recipe(opt, cfg);
 
-    DataRequest req;
-    req.dir = opt.data.empty() && opt.dataset == "auto" ? default_data_dir() : opt.data;
-    req.dataset = opt.dataset;
-    req.transpose = parse_transpose(opt.transpose);
-    req.classes_file = opt.classes_file;
-    const LoadedData loaded = load_data(req, default_data_root());
-    // No output may be one of the data files: checked before any training.
-    for (const Split* sp : {&loaded.data.train, &loaded.data.test}) {
-        outputs.add_input(sp->images_path);
-        outputs.add_input(sp->labels_path);
-    }
-    Dataset ds = loaded.data;
-    Split validation;
-    if (opt.validation > 0) {
-        if (opt.validation >= ds.train.count)
-            throw Error(ds.train.images_path, "--validation " + std::to_string(opt.validation) +
-                                                  " leaves no training images (the file holds " +
-                                                  std::to_string(ds.train.count) + ")");
-        validation = sub_split(ds.train, 0, opt.validation);
-        ds.train = sub_split(ds.train, opt.validation, ds.train.count - opt.validation);
-    }
-    const std::string& data_dir = loaded.dir;
-    const double load_s = since(t_start);
+    // Learning curves: rows reserved up front (at most 2^16: 2^40 steps at --eval-every 1 would ask
+    // for terabytes); evaluation only reads the model, so the weights are the same with and without.
+    // The evaluator keeps the test set in its layout for the final evaluation too.
+    Evaluator evaluator(ds.train.pixels_per_image(), ds.classes, opt.threads);
+    Curves curves;
+    curves.has_train = opt.eval_train;
+    if (opt.eval_every) curves.reserve(std::min<std::size_t>(cfg.steps / opt.eval_every + 1, std::size_t{1} << 16));
 
-    TrainConfig cfg;
-    cfg.lr = opt.lr;
-    cfg.batch = opt.batch;
-    cfg.seed = opt.seed;
-    cfg.l2 = opt.l2;
-    cfg.steps = opt.epochs > 0 ? checked_steps_for_epochs(opt.epochs, ds.train.count, opt.batch) : opt.steps;
-    cfg.record_every = opt.eval_every;
-    cfg.schedule = opt.schedule == "cosine" ? Schedule::cosine : opt.schedule == "linear" ? Schedule::linear
-                                                                                          : Schedule::constant;
-    cfg.momentum = opt.momentum;
-    cfg.nesterov = opt.nesterov;
-    cfg.average_tail = opt.average;
-    cfg.optimizer = opt.optimizer == "adam" ? Optimizer::adam : Optimizer::sgd;
-    cfg.smooth = opt.smooth;
-
-    // Learning curves: buffers and rows reserved up front; evaluation only reads the model, so the
-    // weights are the same with and without it.
-    std::vector<CurveRow> curves;
-    std::unique_ptr<Evaluator> evaluator;
-    if (opt.eval_every) {
-        // At most 2^16 rows up front: 2^40 steps at --eval-every 1 would ask for terabytes here.
-        curves.reserve(std::min<std::size_t>(cfg.steps / opt.eval_every + 1, std::size_t{1} << 16));
-        evaluator = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes, opt.threads);
-    }
-
-    if (opt.recipe == "best" && !opt.quiet && !opt.json)
-        std::fprintf(stderr,
-                     "recipe best: --optimizer %s --lr %g --batch %zu --steps %zu --schedule %s --momentum %g%s "
-                     "--average %g --l2 %g --smooth %g\n",
-                     opt.optimizer.c_str(), static_cast<double>(cfg.lr), cfg.batch, cfg.steps, opt.schedule.c_str(),
-                     static_cast<double>(cfg.momentum), cfg.nesterov ? " --nesterov" : "", cfg.average_tail,
-                     static_cast<double>(cfg.l2), static_cast<double>(cfg.smooth));
-    ProgressLine progress(!opt.quiet && !opt.json);
     // SIGINT, SIGTERM and SIGHUP stop the loop at the next step (signals.hpp); outside the loop they
     // end the process at once, removing the temp files.
-    int stop_signal = 0;
-    std::optional<DeferSignals> defer;
-    defer.emplace();
+    ProgressLine progress(!opt.quiet && !opt.json);
+    std::optional<DeferSignals> defer(std::in_place);
     const TrainResult tr = train(ds.train, ds.classes, cfg, [&](const StepInfo& s) {
         if (s.recorded) {
-            const Metrics te = evaluator->run(*s.model, ds.test);
-            CurveRow row{s.step, s.batch_loss_after, s.batch_accuracy_after, te.loss, te.accuracy, 0.0, 0.0};
-            if (opt.eval_train) {
-                const Metrics trm = evaluator->run(*s.model, ds.train);
-                row.train_loss = trm.loss;
-                row.train_accuracy = trm.accuracy;
-            }
-            curves.push_back(row);
+            const Metrics te = evaluator.run(*s.model, ds.test);
+            const Metrics trm = opt.eval_train ? evaluator.run(*s.model, ds.train) : Metrics{};
+            curves.add(static_cast<double>(s.step), s.batch_loss_after, s.batch_accuracy_after, te.loss, te.accuracy,
+                       trm.loss, trm.accuracy);
         }
         progress.update(s.step, s.steps, s.batch_loss);
         return pending_signal() == 0;
     });
     progress.finish();
-    if (tr.stopped_by_callback) stop_signal = take_pending_signal();
+    const int stop_signal = tr.stopped_by_callback ? take_pending_signal() : 0;
     defer.reset();  // a signal that came after the last step acts now
-
-    // What the weights file records about how it was made (also for a Ctrl-C save).
-    const auto trained_info = [&] {
-        ModelInfo info;
-        info.class_names = loaded.class_names;
-        info.settings = {{"lr", cfg.lr},
-                         {"batch", cfg.batch},
-                         {"steps", tr.steps_done},
-                         {"seed", cfg.seed},
-                         {"l2", cfg.l2},
-                         {"schedule", opt.schedule},
-                         {"momentum", cfg.momentum},
-                         {"nesterov", cfg.nesterov},
-                         {"average", cfg.average_tail},
-                         {"optimizer", opt.optimizer},
-                         {"smooth", cfg.smooth},
-                         {"validation", opt.validation},
-                         {"recipe", opt.recipe.empty() ? "custom" : opt.recipe},
-                         {"dataset", loaded.kind->name},
-                         {"transposed", loaded.transposed},
-                         {"train_count", ds.train.count}};
-        return info;
-    };
-
-    if (stop_signal) {
-        std::fprintf(stderr, "mnistlr: interrupted by %s after step %zu of %zu", signal_name(stop_signal),
-                     tr.steps_done, cfg.steps);
-        if (opt.save_on_interrupt) {
-            // Only the weights: the curves of a cut run are not written.
-            ModelInfo info = trained_info();
-            info.settings["interrupted"] = true;
-            const auto bytes = encode_weights(tr.model, info);
-            out.write(bytes.data(), bytes.size());
-            out.commit();
-            std::fprintf(stderr, "; weights so far -> %s\n", printable(opt.output).c_str());
-        } else {
-            std::fprintf(stderr, "; nothing written\n");
-        }
-        return 128 + stop_signal;
-    }
+    if (stop_signal) return stop_by_signal(stop_signal, opt, cfg, d, tr, out);
     if (tr.diverged) {
-        std::fprintf(stderr,
-                     "mnistlr: error: training diverged at step %zu (%s %.4g; the untrained model's is %.3f); try a smaller learning rate, e.g. --lr %g%s\n",
-                     tr.steps_done,
-                     std::isfinite(tr.divergence_loss) ? "mean minibatch loss of the last steps" : "minibatch loss",
-                     tr.divergence_loss, std::log(static_cast<double>(ds.classes)),
-                     static_cast<double>(cfg.lr) / 10.0,
-                     opt.keep_diverged ? "" : "; no weights written (--keep-diverged writes them)");
+        report_divergence(opt, cfg, ds, tr);
         if (!opt.keep_diverged) return static_cast<int>(ExitCode::diverged);
     }
 
     const auto t_eval = Clock::now();
-    // The curves' evaluator already holds the test set in its layout; reuse it.
-    std::unique_ptr<Evaluator> own;
-    if (!evaluator) own = std::make_unique<Evaluator>(ds.train.pixels_per_image(), ds.classes, opt.threads);
-    Evaluator& final_eval = evaluator ? *evaluator : *own;
-    const Metrics test = final_eval.run(tr.model, ds.test);
-    const double eval_s = since(t_eval);
+    const Metrics test = evaluator.run(tr.model, ds.test);
+    t.eval = since(t_eval);
     std::optional<Metrics> val;
-    if (opt.validation > 0) val = final_eval.run(tr.model, validation);
+    if (opt.validation > 0) val = evaluator.run(tr.model, d.validation);
 
-    ModelInfo info = trained_info();
-    info.metrics = {{"test_accuracy", test.accuracy}, {"test_loss", test.loss}, {"test_count", test.count}};
+    TrainingRecord record = record_of(opt, cfg, d, tr.steps_done);
+    record.test_accuracy = test.accuracy;
+    record.test_loss = test.loss;
+    record.test_count = test.count;
     if (val) {
-        info.metrics["validation_accuracy"] = val->accuracy;
-        info.metrics["validation_loss"] = val->loss;
+        record.validation_accuracy = val->accuracy;
+        record.validation_loss = val->loss;
     }
-    const auto bytes = encode_weights(tr.model, info);
+    const auto bytes = weights_bytes(tr.model, d, record);
     out.write(bytes.data(), bytes.size());
     if (log) {
-        const std::string csv = curves_csv(curves, opt.eval_train);
+        const std::string csv = curves_csv(curves);
         log->write(csv.data(), csv.size());
     }
     outputs.commit();
     if (tr.diverged) return static_cast<int>(ExitCode::diverged);  // --keep-diverged: written, still exit 4
 
-    if (opt.json) {
-        nlohmann::json j = {
-            {"command", "train"},
-            {"data", data_dir},
-            {"settings", info.settings},
-            {"classes", ds.classes},
-            {"image_rows", ds.train.rows},
-            {"image_cols", ds.train.cols},
-            {"test_accuracy", test.accuracy},
-            {"test_loss", test.loss},
-            {"metrics", info.metrics},
-            {"final_batch_loss", tr.last_batch_loss},
-            {"seconds", {{"load", load_s}, {"train", tr.seconds}, {"eval", eval_s}, {"total", since(t_start)}}},
-            {"output", opt.output}};
-        if (log) j["log"] = opt.log;
-        std::cout << json_line(j) << '\n';
-    } else if (!opt.quiet) {
-        std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %u; trained in %.3f s)"
-                    "  weights -> %s\n",
-                    test.accuracy, test.loss, tr.steps_done, static_cast<double>(cfg.lr), cfg.batch, cfg.seed,
-                    tr.seconds, printable(opt.output).c_str());
-        if (val) std::printf("validation accuracy %.4f  validation loss %.4f  (first %zu training images held out)\n",
-                             val->accuracy, val->loss, opt.validation);
-        if (log) std::printf("learning curves (%zu rows) -> %s\n", curves.size(), printable(opt.log).c_str());
-    }
-    std::fflush(stdout);
+    ModelInfo info;
+    store_training_record(record, info);
+    print_result(opt, cfg, d, tr, info, test, val, curves, t);
     if (opt.min_accuracy >= 0.0 && test.accuracy < opt.min_accuracy) {
         std::fprintf(stderr, "mnistlr: test accuracy %.4f is below --min-accuracy %.4f\n", test.accuracy,
                      opt.min_accuracy);
