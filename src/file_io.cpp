@@ -32,18 +32,6 @@ struct Fd {
     }
 };
 
-std::string dir_of(const std::string& path) {
-    const auto slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
-std::string base_of(const std::string& path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 void check_regular(const std::string& path, const struct stat& st) {
     if (S_ISDIR(st.st_mode)) throw Error(path, "is a directory, not a file");
     if (!S_ISREG(st.st_mode)) throw Error(path, "is not a regular file (a FIFO, socket or device?)");
@@ -108,7 +96,7 @@ private:
 // name stays within NAME_MAX when the destination's own name is near it.
 std::string temp_template(const std::string& path) {
     const std::string dir = dir_of(path);
-    std::string base = base_of(path);
+    std::string base = base_name(path);
     constexpr std::size_t kExtra = 12;  // "." + ".tmp-XXXXXX"
     if (base.size() + kExtra > NAME_MAX) base.resize(NAME_MAX - kExtra);
     return (dir == "." && path.find('/') == std::string::npos ? std::string() : dir + "/") + "." + base +
@@ -132,6 +120,23 @@ void check_replaceable(const std::string& path, const struct stat& lst, const st
 }
 
 }  // namespace
+
+std::string dir_of(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 void remove_temp_files() noexcept {
     for (auto& s : g_temps)
@@ -354,7 +359,7 @@ AtomicFile& OutputSet::add(const std::string& path) {
     Output o;
     o.id = file_id(path);
     o.dir_id = file_id(dir_of(path));
-    o.base = base_of(path);
+    o.base = base_name(path);
     o.file = std::make_unique<AtomicFile>(path);
     outputs_.push_back(std::move(o));
     check();

@@ -17,11 +17,6 @@
 namespace mnistlr {
 namespace {
 
-bool is_dir(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 bool exists(const std::string& p) {
     struct stat st {};
     return ::stat(p.c_str(), &st) == 0;
@@ -29,12 +24,6 @@ bool exists(const std::string& p) {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string shape_text(const NpyArray& a) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < a.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(a.shape[i]);
-    return s + (a.shape.size() == 1 ? ",)" : ")");
 }
 
 // floor(sqrt(n)) exactly, for any n a .npy file can describe.
@@ -54,7 +43,7 @@ void make_dirs(const std::string& dir) {
             throw Error(part, std::string("cannot create directory: ") + std::strerror(errno));
         if (pos == std::string::npos) break;
     }
-    if (!is_dir(dir)) throw Error(dir, "exists and is not a directory");
+    if (!is_directory(dir)) throw Error(dir, "exists and is not a directory");
 }
 
 // CRC-32 (zlib) of a byte range, fed in chunks that fit zlib's uInt.
@@ -118,20 +107,20 @@ SoftmaxModel load_npy_model(const std::string& dir) {
     const NpyArray b = decode_npy(b_bytes.data(), b_bytes.size(), b_path);
 
     if (b.shape.size() != 1)
-        throw Error(b_path, "shape " + shape_text(b) + " is not a vector (expected (classes,))");
+        throw Error(b_path, "shape " + shape_repr(b.shape) + " is not a vector (expected (classes,))");
     const std::uint64_t K = b.shape[0];
     if (K < 2 || K > kMaxClasses)
         throw Error(b_path, "class count " + std::to_string(K) + " is out of range (2 to " +
                                 std::to_string(kMaxClasses) + ")");
     if (W.shape.size() != 2)
-        throw Error(w_path, "shape " + shape_text(W) + " is not a matrix (expected (classes, pixels) = (" +
+        throw Error(w_path, "shape " + shape_repr(W.shape) + " is not a matrix (expected (classes, pixels) = (" +
                                 std::to_string(K) + ", rows*cols))");
     if (W.shape[0] != K) {
         if (W.shape[1] == K)
-            throw Error(w_path, "shape " + shape_text(W) + " looks transposed: b.npy has " + std::to_string(K) +
+            throw Error(w_path, "shape " + shape_repr(W.shape) + " looks transposed: b.npy has " + std::to_string(K) +
                                     " classes, so W.npy must be (classes, pixels) = (" + std::to_string(K) + ", " +
                                     std::to_string(W.shape[0]) + "); save W.T");
-        throw Error(w_path, "shape " + shape_text(W) + " has " + std::to_string(W.shape[0]) +
+        throw Error(w_path, "shape " + shape_repr(W.shape) + " has " + std::to_string(W.shape[0]) +
                                 " rows but b.npy has " + std::to_string(K) + " classes");
     }
     const std::uint64_t P = W.shape[1];
@@ -158,12 +147,12 @@ SoftmaxModel load_npy_model(const std::string& dir) {
 }
 
 std::vector<std::string> model_files(const std::string& path) {
-    if (!is_dir(path)) return {path};
+    if (!is_directory(path)) return {path};
     return {path + "/W.npy", path + "/b.npy", path + "/" + kManifestName};
 }
 
 WeightsFile load_model(const std::string& path) {
-    if (is_dir(path)) {
+    if (is_directory(path)) {
         WeightsFile wf;
         wf.model = load_npy_model(path);
         return wf;

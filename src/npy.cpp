@@ -16,17 +16,6 @@ constexpr std::size_t kGrowthDigits = 21;        // numpy.lib.format.GROWTH_AXIS
 constexpr std::uint32_t kMaxHeader = 1u << 20;   // far above any float32 array's header
 const char* const kHint = "; write it with numpy.save(path, a.astype('<f4'))";
 
-std::string shape_repr(const std::vector<std::uint64_t>& shape) {
-    // Python's repr of a tuple: (), (n,), (a, b, ...).
-    std::string s = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (i) s += ", ";
-        s += std::to_string(shape[i]);
-    }
-    if (shape.size() == 1) s += ",";
-    return s + ")";
-}
-
 std::uint32_t get_le(const std::uint8_t* p, int n) {
     std::uint32_t v = 0;
     for (int i = 0; i < n; ++i) v |= std::uint32_t{p[i]} << (8 * i);
@@ -184,6 +173,17 @@ private:
 };
 
 }  // namespace
+
+std::string shape_repr(const std::vector<std::uint64_t>& shape) {
+    // Python's repr of a tuple: (), (n,), (a, b, ...).
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(shape[i]);
+    }
+    if (shape.size() == 1) s += ",";
+    return s + ")";
+}
 
 std::string npy_dtype_name(const std::string& descr) {
     std::size_t i = 0;

@@ -21,16 +21,6 @@ int auto_columns(std::uint32_t n) {
     return static_cast<int>(c);
 }
 
-// "0.512", "0.490", "1.23", "12.3", "123": three significant digits, trailing zeros kept so that
-// labels side by side line up; no exponent for the usual weight sizes.
-std::string format_scale(float s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%#.3g", static_cast<double>(s));
-    std::string out = buf;
-    if (!out.empty() && out.back() == '.') out.pop_back();
-    return out;
-}
-
 // Titles share one size: kTitlePx, or smaller (down to 70 %) until the widest fits max_width.
 // A title that still does not fit keeps its suffix (the per-class scale) and loses the end of its
 // name to "…"; when not even a letter of the name would be left, the suffix goes instead.
@@ -113,6 +103,14 @@ void draw_colorbar(RgbImage& img, const Font& font, int top, float s, const Rend
 }
 
 }  // namespace
+
+std::string format_scale(float s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%#.3g", static_cast<double>(s));
+    std::string out = buf;
+    if (!out.empty() && out.back() == '.') out.pop_back();
+    return out;
+}
 
 int colorbar_width(int image_width) noexcept {
     int w = std::min(image_width - 2 * kGutter, std::max(static_cast<int>(std::lround(0.6 * image_width)), 240));

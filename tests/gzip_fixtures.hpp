@@ -28,6 +28,9 @@ inline std::vector<std::uint8_t> gzip_level(const std::vector<std::uint8_t>& raw
     return out;
 }
 
+// The usual gzip file of `raw` (zlib's default level, as gzip(1) writes).
+inline std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& raw) { return gzip_level(raw, 6); }
+
 // The images the lying file promises, and the random bytes it holds.
 constexpr std::uint32_t kLyingCount = 10000000;      // x 28 x 28 = 7.84 GB, within kMaxIdxPayload
 constexpr std::size_t kLyingHeld = std::size_t{8} << 20;

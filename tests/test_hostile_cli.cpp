@@ -10,6 +10,7 @@
 
 #include "mnistlr/weights_io.hpp"
 #include "pty_run.hpp"
+#include "gzip_fixtures.hpp"
 #include "test_util.hpp"
 
 using testutil::make_idx;
@@ -21,19 +22,8 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes gzip(const Bytes& raw) {
-    z_stream zs{};
-    deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    Bytes out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 64);
-    zs.next_in = const_cast<Bytef*>(raw.data());
-    zs.avail_in = static_cast<uInt>(raw.size());
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
+// Level 9, as the cases below were written for.
+Bytes gzip(const Bytes& raw) { return testutil::gzip_level(raw, 9); }
 
 Bytes images(std::uint32_t n, std::uint32_t side = 4) { return make_idx({n, side, side}, Bytes(std::size_t{n} * side * side, 100)); }
 Bytes labels(std::uint32_t n, std::uint8_t classes = 3) {

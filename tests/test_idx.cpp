@@ -9,23 +9,10 @@
 
 using mnistlr::Bytes;
 using mnistlr::parse_idx;
+using testutil::gzip;
 using testutil::make_idx;
 
 namespace {
-
-std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& raw) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::vector<std::uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 64);
-    zs.next_in = const_cast<Bytef*>(raw.data());
-    zs.avail_in = static_cast<uInt>(raw.size());
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 // The message of the Error thrown by parsing `bytes`, or "" when it parses.
 std::string error_of(const std::vector<std::uint8_t>& bytes) {

@@ -22,6 +22,13 @@
 
 namespace mnistlr {
 
+// Path pieces, as dirname(1) and basename(1) give them for paths without a trailing slash:
+// dir_of("a/b") == "a", dir_of("b") == ".", dir_of("/b") == "/"; base_name("a/b") == "b".
+std::string dir_of(const std::string& path);
+std::string base_name(const std::string& path);
+// True when `path` names a directory (following symlinks).
+bool is_directory(const std::string& path);
+
 // Immutable bytes with shared ownership: either a read-only mmap of a file or an owned buffer.
 class Bytes {
 public:

@@ -52,6 +52,9 @@ NpyArray decode_npy(const std::uint8_t* data, std::size_t size, const std::strin
 void save_npy(const std::string& path, const float* data, const std::vector<std::uint64_t>& shape);
 NpyArray load_npy(const std::string& path);
 
+// A shape as Python writes the tuple: (), (10,), (10, 784). Every message about a shape uses it.
+std::string shape_repr(const std::vector<std::uint64_t>& shape);
+
 // Human name of a NumPy dtype string, e.g. "<f8" -> "little-endian float64", "|u1" -> "uint8".
 std::string npy_dtype_name(const std::string& descr);
 

@@ -89,6 +89,10 @@ int colorbar_width(int image_width) noexcept;
 // The P-th percentile of |w[0..n)| (P in (0, 100]; 100 = max |w|); 0 for n = 0.
 float symmetric_scale(const float* w, std::size_t n, double percentile);
 
+// A colour scale as the colorbar and the titles write it: three significant digits, trailing zeros
+// kept so that labels side by side line up ("0.512", "0.490", "1.23", "12.3", "123").
+std::string format_scale(float s);
+
 // Titles are class_name(info, k). Throws Error when only_class is not a class of the model or the
 // options are out of range.
 RgbImage render_weight_grid(const SoftmaxModel& model, const ModelInfo& info, const RenderOptions& opt,

@@ -3,10 +3,10 @@
 #include <climits>
 #include <cstdlib>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mnistlr/catalog.hpp"
+#include "mnistlr/file_io.hpp"
 
 namespace mnistlr::cli {
 namespace {
@@ -14,11 +14,6 @@ namespace {
 std::string env(const char* name) {
     const char* v = std::getenv(name);
     return v ? std::string(v) : std::string();
-}
-
-bool is_dir(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 // The build tree's data directory when this process's executable lies inside the build tree it was
@@ -66,7 +61,7 @@ std::vector<std::string> data_dir_candidates(const std::string& dataset, const D
 std::string find_data_dir(const std::string& dataset, const DataSearch& search) {
     const std::vector<std::string> candidates = data_dir_candidates(dataset, search);
     for (const auto& c : candidates)
-        if (is_dir(c)) return c;
+        if (is_directory(c)) return c;
     return candidates.front();
 }
 

@@ -13,6 +13,7 @@
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/catalog.hpp"
+#include "mnistlr/chart.hpp"
 #include "mnistlr/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/model_info.hpp"
@@ -40,12 +41,6 @@ std::vector<ClassRow> per_class(const Metrics& m) {
 std::string pad_left(const std::string& s, std::size_t w) { return std::string(w > s.size() ? w - s.size() : 0, ' ') + s; }
 std::string pad_right(const std::string& s, std::size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); }
 
-std::string fixed(double v, int digits) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
 void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& split, const Metrics& m) {
     const std::uint32_t K = m.classes;
     std::vector<std::string> names(K);
@@ -70,7 +65,7 @@ void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& sp
     for (std::uint32_t k = 0; k < K; ++k)
         std::printf("%s  %s  %s  %s\n", pad_right(names[k], cw).c_str(), pad_left(std::to_string(rows[k].count), nw).c_str(),
                     pad_left(std::to_string(rows[k].correct), nw).c_str(),
-                    pad_left(rows[k].count ? fixed(rows[k].accuracy(), 4) : "-", 8).c_str());
+                    pad_left(rows[k].count ? format_fixed(rows[k].accuracy(), 4) : "-", 8).c_str());
 
     // Confusion matrix: one column per predicted class, wide enough for its name and its counts.
     std::printf("\nconfusion matrix (rows: true class, columns: predicted class)\n");
@@ -138,11 +133,7 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<EvalOptions>();
     auto* sub = app.add_subcommand(
         "eval", "Evaluate a model on a data split: loss, accuracy, per-class accuracy, confusion matrix");
-    sub->add_option("weights", opt->weights,
-                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
-        ->required()
-        ->check(nonempty_path())
-        ->option_text("WEIGHTS");
+    add_model_argument(*sub, opt->weights);
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
                     "[default: as for train, for the data set the model was trained on]")

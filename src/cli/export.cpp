@@ -17,11 +17,7 @@ std::shared_ptr<ExportOptions> setup_export(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<ExportOptions>();
     auto* sub = app.add_subcommand(
         "export", "Write a model as NumPy .npy arrays: W.npy (classes, rows*cols) and b.npy (classes,), float32");
-    sub->add_option("weights", opt->weights,
-                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
-        ->required()
-        ->check(nonempty_path())
-        ->option_text("WEIGHTS");
+    add_model_argument(*sub, opt->weights);
     sub->add_option("--npy", opt->npy_dir,
                     "Directory to write W.npy and b.npy into (created if missing; existing files are replaced)")
         ->required()

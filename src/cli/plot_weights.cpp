@@ -18,10 +18,7 @@ namespace mnistlr::cli {
 std::shared_ptr<PlotWeightsOptions> setup_plot_weights(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<PlotWeightsOptions>();
     auto* sub = app.add_subcommand("plot-weights", "Draw each class's weights as an image (PNG)");
-    sub->add_option("weights", opt->weights,
-                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
-        ->required()
-        ->check(nonempty_path());
+    add_model_argument(*sub, opt->weights);
     sub->add_option("output", opt->output, "PNG file to write")->required()->check(nonempty_path());
     sub->add_option("--cmap", opt->cmap,
                     "Colormap: rdbu (red < 0 < blue, white = 0), gray (black = most negative, white = most "
@@ -86,14 +83,9 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
                                            : std::to_string(K) + (K == 1 ? " class" : " classes");
     std::string scale = "per-class scales";
     if (ro.range == ScaleRange::shared) {
-        char buf[32];
-        // As the colorbar labels it: three significant digits ("0.774", "0.490").
-        std::snprintf(buf, sizeof buf, "%#.3g",
-                      static_cast<double>(symmetric_scale(wf.model.W.data(), std::size_t(wf.model.W.size()),
-                                                          ro.clip_percentile)));
-        std::string s = buf;
-        if (!s.empty() && s.back() == '.') s.pop_back();
-        scale = "scale \u00b1" + s;
+        // As the colorbar labels it.
+        scale = "scale \u00b1" + format_scale(symmetric_scale(wf.model.W.data(), std::size_t(wf.model.W.size()),
+                                                               ro.clip_percentile));
     }
     std::printf("%s -> %s (%d x %d), %s\n", what.c_str(), printable(opt.output).c_str(), img.width, img.height, scale.c_str());
     return 0;

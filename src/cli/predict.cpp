@@ -14,6 +14,7 @@
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
+#include "mnistlr/file_io.hpp"
 #include "mnistlr/idx.hpp"
 #include "mnistlr/model.hpp"
 #include "mnistlr/model_io.hpp"
@@ -28,11 +29,6 @@ struct Input {
     long long index = -1;  // index in the IDX file, -1 for an image file
     std::vector<float> x;  // rows * cols values in [0, 1], the model's input
 };
-
-std::string base_name(const std::string& path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 // Only the requested images are read: a gzip file is inflated up to the largest index and no
 // further, so a small file that inflates to gigabytes costs what the request needs.
@@ -127,11 +123,7 @@ void print_art(const Input& in, const SoftmaxModel& model) {
 std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<PredictOptions>();
     auto* sub = app.add_subcommand("predict", "Classify images: the top-k classes with their probabilities");
-    sub->add_option("weights", opt->weights,
-                    "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
-        ->required()
-        ->check(nonempty_path())
-        ->option_text("WEIGHTS");
+    add_model_argument(*sub, opt->weights);
     auto* images = sub->add_option("images", opt->images,
                                    "Image files (PNG, JPEG, BMP, GIF, ...) of any size, dark ink on light "
                                    "or light on dark; cropped, scaled and centred the way MNIST was made")

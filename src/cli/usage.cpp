@@ -327,4 +327,11 @@ int finish_standard_output(int rc) {
     return rc != 0 ? rc : 2;
 }
 
+CLI::Option* add_model_argument(CLI::App& sub, std::string& into) {
+    return sub.add_option("weights", into, "Weights file written by mnistlr train, or a directory holding W.npy and b.npy")
+        ->required()
+        ->check(nonempty_path())
+        ->option_text("WEIGHTS");
+}
+
 }  // namespace mnistlr::cli

@@ -47,6 +47,10 @@ CLI::Validator nonempty_path();
 // A path naming an existing file that is not a directory.
 CLI::Validator existing_file();
 
+// The WEIGHTS argument of every subcommand that reads a model: required, a weights file or a
+// directory holding W.npy and b.npy (model_io.hpp).
+CLI::Option* add_model_argument(CLI::App& sub, std::string& into);
+
 // The line (with "mnistlr: error: " and '\n') that reports the parse error e of app, the top-level
 // App; --help and --version are not errors and are not handled here. Installed as app's
 // failure_message().
