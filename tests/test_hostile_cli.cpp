@@ -1,6 +1,7 @@
 // Hostile input through the real binary: every malformed file gives exit 2, one line on stderr
 // naming the file and the problem, and no output file. Plus: kill -9 never damages an existing
 // weights file.
+#include <algorithm>
 #include <csignal>
 #include <random>
 
@@ -179,4 +180,23 @@ TEST(HostileCli, kill_9_never_leaves_a_damaged_weights_file) {
             if (n != "w.bin") ::unlink((d / n).c_str());
     }
     std::printf("kill -9 as soon as the temp file exists: %d of 10 runs had already replaced the file\n", replaced);
+}
+
+// Images of 4097 x 1 train fine but no command could load the model: train refuses the shape
+// before training, with the loader's limit, and writes nothing.
+TEST(HostileCli, train_refuses_images_wider_than_a_weights_file_holds) {
+    TempDir d;
+    const std::uint32_t n = 4, cols = mnistlr::kMaxSide + 1;
+    const Bytes px(std::size_t{n} * cols, 50);
+    const Bytes ys{0, 1, 0, 1};
+    for (const char* split : {"train", "t10k"}) {
+        write_file(d / (std::string(split) + "-images-idx3-ubyte"), make_idx({n, 1, cols}, px));
+        write_file(d / (std::string(split) + "-labels-idx1-ubyte"), make_idx({n}, ys));
+    }
+    const auto r = run_mnistlr({"train", "--data", d.path(), "--steps", "1", "-o", d / "w.bin"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("image size 1 x 4097 is out of range for a model (1 to 4096 per side)"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(testutil::file_exists(d / "w.bin"));
 }
