@@ -54,7 +54,8 @@ SplitFiles find_split_files(const std::string& dir, const std::vector<std::strin
 struct Dataset {
     Split train;
     Split test;
-    std::uint32_t classes = 0;  // 1 + the largest training label
+    std::uint32_t classes = 0;  // load_splits: 1 + the largest training label; load_data (catalog.hpp)
+                                // makes it the number of class names when the set has names
 };
 
 // Finds and loads a training and a test split in `dir` (see find_split_files for the stems) and
