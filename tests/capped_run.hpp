@@ -22,26 +22,17 @@ constexpr std::uint64_t kOneGiB = std::uint64_t{1} << 30;
 
 // run_mnistlr under `prlimit --as=<bytes>` (under ASan: its allocation and RSS limits, see above).
 inline RunResult run_mnistlr_capped(std::uint64_t as_bytes, const std::vector<std::string>& args) {
-    TempDir io;
 #if defined(__SANITIZE_ADDRESS__)
     const char* inherited = std::getenv("ASAN_OPTIONS");
     const std::string mb = std::to_string(as_bytes >> 20);
-    std::string cmd = "ASAN_OPTIONS=" +
-                      shell_quote(std::string(inherited ? inherited : "") + ":max_allocation_size_mb=" + mb +
-                                  ":allocator_may_return_null=1:hard_rss_limit_mb=" + mb) +
-                      " " + shell_quote(MNISTLR_BIN);
+    return run_mnistlr_after("ASAN_OPTIONS=" +
+                                 shell_quote(std::string(inherited ? inherited : "") + ":max_allocation_size_mb=" + mb +
+                                             ":allocator_may_return_null=1:hard_rss_limit_mb=" + mb) +
+                                 " ",
+                             args);
 #else
-    std::string cmd = "prlimit --as=" + std::to_string(as_bytes) + " -- " + shell_quote(MNISTLR_BIN);
+    return run_mnistlr_after("prlimit --as=" + std::to_string(as_bytes) + " -- ", args);
 #endif
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    cmd += " >" + shell_quote(io / "out") + " 2>" + shell_quote(io / "err") + " </dev/null";
-    RunResult r;
-    const int status = std::system(cmd.c_str());
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    const auto o = read_file(io / "out"), e = read_file(io / "err");
-    r.out.assign(o.begin(), o.end());
-    r.err.assign(e.begin(), e.end());
-    return r;
 }
 
 }  // namespace testutil

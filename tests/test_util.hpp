@@ -106,12 +106,12 @@ inline std::string shell_quote(const std::string& s) {
     return q + "'";
 }
 
-// Runs the mnistlr binary with the given arguments (each quoted), capturing stdout, stderr, exit code.
-inline RunResult run_mnistlr(const std::vector<std::string>& args, const std::string& cwd = "") {
+// Runs `prefix` (shell text, e.g. "cd DIR && " or "prlimit --as=N -- ") then the mnistlr binary with
+// the given arguments (each quoted), capturing stdout, stderr and the exit code (128 + N for a
+// death by signal N); stdin is /dev/null.
+inline RunResult run_mnistlr_after(const std::string& prefix, const std::vector<std::string>& args) {
     TempDir io;
-    std::string cmd;
-    if (!cwd.empty()) cmd += "cd " + shell_quote(cwd) + " && ";
-    cmd += shell_quote(MNISTLR_BIN);
+    std::string cmd = prefix + shell_quote(MNISTLR_BIN);
     for (const auto& a : args) cmd += " " + shell_quote(a);
     cmd += " >" + shell_quote(io / "out") + " 2>" + shell_quote(io / "err") + " </dev/null";
     RunResult r;
@@ -121,6 +121,11 @@ inline RunResult run_mnistlr(const std::vector<std::string>& args, const std::st
     r.out.assign(o.begin(), o.end());
     r.err.assign(e.begin(), e.end());
     return r;
+}
+
+// Runs the mnistlr binary with the given arguments, in `cwd` when given.
+inline RunResult run_mnistlr(const std::vector<std::string>& args, const std::string& cwd = "") {
+    return run_mnistlr_after(cwd.empty() ? std::string() : "cd " + shell_quote(cwd) + " && ", args);
 }
 
 // Builds an IDX byte buffer: magic 00 00 type ndim, big-endian dims, payload.
