@@ -6,10 +6,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mnistlr/dataset.hpp"
-#include "mnistlr/evaluate.hpp"
-#include "mnistlr/kernels.hpp"
-#include "mnistlr/trainer.hpp"
+#include "mnistlr/data/dataset.hpp"
+#include "mnistlr/learning/evaluate.hpp"
+#include "mnistlr/learning/kernels.hpp"
+#include "mnistlr/learning/trainer.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_common.hpp"
-#include "mnistlr/catalog.hpp"
+#include "mnistlr/data/catalog.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const mnistlr::Bytes bytes(fuzz::copy(data, size));

@@ -4,7 +4,7 @@
 #include <zlib.h>
 
 #include "fuzz_common.hpp"
-#include "mnistlr/idx.hpp"
+#include "mnistlr/data/idx.hpp"
 
 namespace {
 

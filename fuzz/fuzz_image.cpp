@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "fuzz_common.hpp"
-#include "mnistlr/preprocess.hpp"
+#include "mnistlr/learning/preprocess.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // decode_npy (the .npy reader behind load_npy and `.npy`-directory models) on arbitrary bytes; every
 // array that loads must survive encode -> decode unchanged.
 #include "fuzz_common.hpp"
-#include "mnistlr/npy.hpp"
+#include "mnistlr/model_files/npy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto bytes = fuzz::copy(data, size);  // exactly size bytes, so ASan sees any over-read

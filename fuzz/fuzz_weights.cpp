@@ -6,7 +6,7 @@
 #include <zlib.h>
 
 #include "fuzz_common.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 
 namespace {
 

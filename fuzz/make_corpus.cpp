@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "mnistlr/npy.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/npy.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 
 namespace {
 

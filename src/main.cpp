@@ -10,7 +10,7 @@
 #include "cli/signals.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/kernels.hpp"
+#include "mnistlr/learning/kernels.hpp"
 
 int main(int argc, char** argv) {
     mnistlr::cli::install_signal_handlers();  // before any output file is claimed

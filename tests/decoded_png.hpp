@@ -7,7 +7,7 @@
 
 #include <stb_image.h>
 
-#include "mnistlr/image.hpp"
+#include "mnistlr/pictures/image.hpp"
 
 namespace testutil {
 

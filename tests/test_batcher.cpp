@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/batcher.hpp"
+#include "mnistlr/learning/batcher.hpp"
 
 using mnistlr::EpochBatcher;
 

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "mnistlr/catalog.hpp"
+#include "mnistlr/data/catalog.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/trainer.hpp"
-#include "mnistlr/evaluate.hpp"
+#include "mnistlr/learning/trainer.hpp"
+#include "mnistlr/learning/evaluate.hpp"
 #include "test_util.hpp"
 
 using testutil::error_of;

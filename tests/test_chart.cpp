@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "chart_checks.hpp"
-#include "mnistlr/chart.hpp"
+#include "mnistlr/pictures/chart.hpp"
 #include "mnistlr/error.hpp"
 
 using namespace mnistlr;

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/colormap.hpp"
+#include "mnistlr/pictures/colormap.hpp"
 #include "mnistlr/error.hpp"
 
 using mnistlr::Colormap;

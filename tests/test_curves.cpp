@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/curves.hpp"
+#include "mnistlr/pictures/curves.hpp"
 #include "mnistlr/error.hpp"
 #include "test_util.hpp"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "mnistlr/dataset.hpp"
+#include "mnistlr/data/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "gzip_fixtures.hpp"
 #include "test_util.hpp"

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 

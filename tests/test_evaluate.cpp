@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/evaluate.hpp"
+#include "mnistlr/learning/evaluate.hpp"
 #include "test_util.hpp"
 
 namespace {

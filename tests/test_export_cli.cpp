@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/model_io.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/model_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/file_io.hpp"
+#include "mnistlr/data/file_io.hpp"
 #include "test_util.hpp"
 
 using testutil::TempDir;

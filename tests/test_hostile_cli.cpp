@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "pty_run.hpp"
 #include "gzip_fixtures.hpp"
 #include "test_util.hpp"

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/idx.hpp"
+#include "mnistlr/data/idx.hpp"
 #include "gzip_fixtures.hpp"
 #include "test_util.hpp"
 

@@ -7,7 +7,7 @@
 #include <stb_image_write.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/image_decode.hpp"
+#include "mnistlr/pictures/image_decode.hpp"
 #include "test_util.hpp"
 
 namespace {

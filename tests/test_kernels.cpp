@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/kernels.hpp"
+#include "mnistlr/learning/kernels.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/model.hpp"
+#include "mnistlr/learning/model.hpp"
 
 using mnistlr::Matrix;
 using mnistlr::SoftmaxModel;

@@ -2,7 +2,7 @@
 // keys train writes, and lenient reading of files from elsewhere.
 #include <gtest/gtest.h>
 
-#include "mnistlr/model_info.hpp"
+#include "mnistlr/model_files/model_info.hpp"
 
 using mnistlr::ModelInfo;
 using mnistlr::TrainingRecord;

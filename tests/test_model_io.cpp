@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/model_io.hpp"
-#include "mnistlr/npy.hpp"
+#include "mnistlr/model_files/model_io.hpp"
+#include "mnistlr/model_files/npy.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/npy.hpp"
+#include "mnistlr/model_files/npy.hpp"
 #include "test_util.hpp"
 
 namespace {

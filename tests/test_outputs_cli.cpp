@@ -12,8 +12,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/model_io.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/model_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "test_util.hpp"
 
 using testutil::run_mnistlr;

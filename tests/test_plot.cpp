@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/plot.hpp"
+#include "mnistlr/pictures/plot.hpp"
 #include "chart_checks.hpp"
 
 using namespace mnistlr;

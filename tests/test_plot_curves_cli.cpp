@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
-#include "mnistlr/plot.hpp"
+#include "mnistlr/pictures/plot.hpp"
 #include "decoded_png.hpp"
 #include "test_util.hpp"
 

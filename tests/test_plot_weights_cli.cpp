@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
-#include "mnistlr/render.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/pictures/render.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "decoded_png.hpp"
 #include "test_util.hpp"
 

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/png.hpp"
-#include "mnistlr/render.hpp"
+#include "mnistlr/pictures/png.hpp"
+#include "mnistlr/pictures/render.hpp"
 #include "test_util.hpp"
 
 using namespace mnistlr;

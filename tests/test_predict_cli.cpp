@@ -8,7 +8,7 @@
 
 #include "capped_run.hpp"
 #include "gzip_fixtures.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 

@@ -6,7 +6,7 @@
 #include <stb_image_write.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/preprocess.hpp"
+#include "mnistlr/learning/preprocess.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 

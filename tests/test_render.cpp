@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/render.hpp"
+#include "mnistlr/pictures/render.hpp"
 
 using namespace mnistlr;
 

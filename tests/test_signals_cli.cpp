@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "pty_run.hpp"
 #include "test_util.hpp"
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/text.hpp"
+#include "mnistlr/pictures/text.hpp"
 #include "test_util.hpp"
 
 using namespace mnistlr;

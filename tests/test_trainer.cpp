@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/evaluate.hpp"
-#include "mnistlr/trainer.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/learning/evaluate.hpp"
+#include "mnistlr/learning/trainer.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "test_util.hpp"
 
 // Counts every heap allocation in this test binary, so a test can prove the step loop makes none.

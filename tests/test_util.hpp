@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/dataset.hpp"
+#include "mnistlr/data/dataset.hpp"
 #include "mnistlr/error.hpp"
 
 namespace testutil {

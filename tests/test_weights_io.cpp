@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "mnistlr/catalog.hpp"
+#include "mnistlr/data/catalog.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 #include "test_util.hpp"
 
 namespace {

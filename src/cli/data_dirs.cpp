@@ -5,8 +5,8 @@
 
 #include <unistd.h>
 
-#include "mnistlr/catalog.hpp"
-#include "mnistlr/file_io.hpp"
+#include "mnistlr/data/catalog.hpp"
+#include "mnistlr/data/file_io.hpp"
 
 namespace mnistlr::cli {
 namespace {

@@ -12,13 +12,13 @@
 #include "cli/data_dirs.hpp"
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
-#include "mnistlr/catalog.hpp"
-#include "mnistlr/chart.hpp"
-#include "mnistlr/dataset.hpp"
+#include "mnistlr/data/catalog.hpp"
+#include "mnistlr/pictures/chart.hpp"
+#include "mnistlr/data/dataset.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/model_info.hpp"
-#include "mnistlr/evaluate.hpp"
-#include "mnistlr/model_io.hpp"
+#include "mnistlr/model_files/model_info.hpp"
+#include "mnistlr/learning/evaluate.hpp"
+#include "mnistlr/model_files/model_io.hpp"
 
 namespace mnistlr::cli {
 namespace {

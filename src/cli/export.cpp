@@ -9,7 +9,7 @@
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/model_io.hpp"
+#include "mnistlr/model_files/model_io.hpp"
 
 namespace mnistlr::cli {
 

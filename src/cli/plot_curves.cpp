@@ -5,12 +5,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/usage.hpp"
-#include "mnistlr/curves.hpp"
+#include "mnistlr/pictures/curves.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/file_io.hpp"
-#include "mnistlr/plot.hpp"
-#include "mnistlr/png.hpp"
-#include "mnistlr/text.hpp"
+#include "mnistlr/data/file_io.hpp"
+#include "mnistlr/pictures/plot.hpp"
+#include "mnistlr/pictures/png.hpp"
+#include "mnistlr/pictures/text.hpp"
 
 namespace mnistlr::cli {
 

@@ -4,14 +4,14 @@
 
 #include "cli/commands.hpp"
 #include "cli/usage.hpp"
-#include "mnistlr/colormap.hpp"
+#include "mnistlr/pictures/colormap.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/file_io.hpp"
-#include "mnistlr/model_io.hpp"
-#include "mnistlr/png.hpp"
-#include "mnistlr/render.hpp"
-#include "mnistlr/text.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/data/file_io.hpp"
+#include "mnistlr/model_files/model_io.hpp"
+#include "mnistlr/pictures/png.hpp"
+#include "mnistlr/pictures/render.hpp"
+#include "mnistlr/pictures/text.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 
 namespace mnistlr::cli {
 

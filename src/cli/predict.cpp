@@ -14,11 +14,11 @@
 #include "cli/json_out.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/file_io.hpp"
-#include "mnistlr/idx.hpp"
-#include "mnistlr/model.hpp"
-#include "mnistlr/model_io.hpp"
-#include "mnistlr/preprocess.hpp"
+#include "mnistlr/data/file_io.hpp"
+#include "mnistlr/data/idx.hpp"
+#include "mnistlr/learning/model.hpp"
+#include "mnistlr/model_files/model_io.hpp"
+#include "mnistlr/learning/preprocess.hpp"
 
 namespace mnistlr::cli {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include "mnistlr/file_io.hpp"
+#include "mnistlr/data/file_io.hpp"
 
 namespace mnistlr::cli {
 namespace {

@@ -18,15 +18,15 @@
 #include "cli/progress.hpp"
 #include "cli/signals.hpp"
 #include "cli/usage.hpp"
-#include "mnistlr/catalog.hpp"
-#include "mnistlr/curves.hpp"
-#include "mnistlr/dataset.hpp"
+#include "mnistlr/data/catalog.hpp"
+#include "mnistlr/pictures/curves.hpp"
+#include "mnistlr/data/dataset.hpp"
 #include "mnistlr/error.hpp"
-#include "mnistlr/evaluate.hpp"
-#include "mnistlr/file_io.hpp"
-#include "mnistlr/model_info.hpp"
-#include "mnistlr/trainer.hpp"
-#include "mnistlr/weights_io.hpp"
+#include "mnistlr/learning/evaluate.hpp"
+#include "mnistlr/data/file_io.hpp"
+#include "mnistlr/model_files/model_info.hpp"
+#include "mnistlr/learning/trainer.hpp"
+#include "mnistlr/model_files/weights_io.hpp"
 
 namespace mnistlr::cli {
 namespace {

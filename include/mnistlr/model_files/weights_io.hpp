@@ -1,0 +1,52 @@
+// The weights file: a trained model plus what produced it.
+//
+// Format version 1, all integers and floats little-endian:
+//   offset  size        field
+//   0       8           magic "MNISTLRW"
+//   8       4           u32 format version (1)
+//   12      4           u32 rows           (1 .. 4096)
+//   16      4           u32 cols           (1 .. 4096)
+//   20      4           u32 classes K      (2 .. 65535)
+//   24      4           u32 meta_bytes M   (0 .. 16 MiB)
+//   28      4*P*K       f32 W, class-major: W[k][p] for k in 0..K, p in 0..P (P = rows*cols), i.e.
+//                       class k's picture, rows x cols row-major, is contiguous
+//   ..      4*K         f32 b
+//   ..      M           UTF-8 JSON object: {"class_names": [...], "settings": {...}, "metrics": {...}}
+//                       (settings and metrics: the training record, model_info.hpp);
+//                       class_names is empty or holds K strings, each at most 64 bytes
+//                       (kMaxClassNameBytes, catalog.hpp) of strict UTF-8 without control
+//                       characters, the rules of a --classes file; "" means "call it by its index"
+//   end-4   4           u32 CRC-32 (zlib's crc32) of every preceding byte
+// Loading checks magic, version, sizes, the exact file length (before allocating), the CRC, that
+// every weight is finite, that the JSON parses and that every class name obeys the rules above
+// (the names reach terminals: a name with "\r" or ESC could forge an output line). Writing refuses
+// the names that loading would refuse.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mnistlr/learning/model.hpp"
+#include "mnistlr/model_files/model_info.hpp"
+
+namespace mnistlr {
+
+constexpr std::uint32_t kWeightsVersion = 1;
+constexpr std::uint32_t kMaxSide = 4096;
+constexpr std::uint32_t kMaxClasses = 65535;
+constexpr std::uint32_t kMaxMetaBytes = 16u << 20;
+
+struct WeightsFile {
+    SoftmaxModel model;
+    ModelInfo info;
+};
+
+std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelInfo& info);
+// `name` appears in error messages.
+WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+void save_weights(const std::string& path, const SoftmaxModel& model, const ModelInfo& info);
+WeightsFile load_weights(const std::string& path);
+
+}  // namespace mnistlr
