@@ -27,12 +27,17 @@ struct Input {
     std::string name;      // file name, or "<idx file>[i]"
     std::string file;      // the file it came from
     long long index = -1;  // index in the IDX file, -1 for an image file
-    std::vector<float> x;  // rows * cols values in [0, 1], the model's input
+};
+
+// The inputs and, column j for input j, what the model sees of each (P x n, pixels in [0, 1]).
+struct Inputs {
+    std::vector<Input> items;
+    Matrix X;
 };
 
 // Only the requested images are read: a gzip file is inflated up to the largest index and no
 // further, so a small file that inflates to gigabytes costs what the request needs.
-std::vector<Input> idx_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
+Inputs idx_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
     IdxFile f = IdxFile::open(opt.idx);
     const auto& dims = f.dims();
     if (dims.size() != 3)
@@ -49,49 +54,25 @@ std::vector<Input> idx_inputs(const PredictOptions& opt, const SoftmaxModel& mod
                                                      : "the file holds " + std::to_string(f.count()) +
                                                            " images: 0 to " + std::to_string(f.count() - 1)) +
                                      ")");
-    const std::vector<std::uint8_t> pixels = f.read_items(opt.indices);
-    const std::size_t P = model.pixels();
-    std::vector<Input> out;
-    for (std::size_t j = 0; j < opt.indices.size(); ++j) {
-        const std::size_t i = opt.indices[j];
-        Input in;
-        in.name = base_name(opt.idx) + "[" + std::to_string(i) + "]";
-        in.file = opt.idx;
-        in.index = static_cast<long long>(i);
-        const std::uint8_t* px = pixels.data() + j * P;
-        in.x.resize(P);
-        for (std::size_t p = 0; p < P; ++p) in.x[p] = static_cast<float>(px[p]) / 255.0f;  // as load_columns
-        out.push_back(std::move(in));
-    }
+    const std::vector<std::uint8_t> pixels = f.read_items(opt.indices);  // the requested images, in order
+    const std::size_t n = opt.indices.size();
+    Inputs out;
+    for (std::size_t i : opt.indices)
+        out.items.push_back({base_name(opt.idx) + "[" + std::to_string(i) + "]", opt.idx, static_cast<long long>(i)});
+    out.X.resize(static_cast<Eigen::Index>(model.pixels()), static_cast<Eigen::Index>(n));
+    load_columns_range(pixels.data(), model.pixels(), 0, n, out.X);
     return out;
 }
 
-std::vector<Input> image_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
-    std::vector<Input> out;
+Inputs image_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
+    Inputs out;
+    out.X.resize(static_cast<Eigen::Index>(model.pixels()), static_cast<Eigen::Index>(opt.images.size()));
     for (const auto& path : opt.images) {
-        Input in;
-        in.name = path;
-        in.file = path;
-        in.x = preprocess_image(load_image(path), model.rows, model.cols, path).v;
-        out.push_back(std::move(in));
+        const std::vector<float> x = preprocess_image(load_image(path), model.rows, model.cols, path).v;
+        std::copy(x.begin(), x.end(), out.X.col(static_cast<Eigen::Index>(out.items.size())).data());
+        out.items.push_back({path, path, -1});
     }
     return out;
-}
-
-// Class probabilities (K x n) of the inputs, by the library's stable softmax.
-Matrix probabilities(const SoftmaxModel& model, const std::vector<Input>& inputs) {
-    const auto n = static_cast<Eigen::Index>(inputs.size());
-    Matrix X(static_cast<Eigen::Index>(model.pixels()), n);
-    for (Eigen::Index j = 0; j < n; ++j)
-        std::copy(inputs[static_cast<std::size_t>(j)].x.begin(), inputs[static_cast<std::size_t>(j)].x.end(),
-                  X.col(j).data());
-    Matrix Z(model.classes(), n);
-    compute_logits(model, X, inputs.size(), Z);
-    // softmax_cross_entropy turns Z into probabilities in place; its loss against placeholder labels
-    // is not used.
-    const std::vector<std::uint8_t> no_labels(inputs.size(), 0);
-    softmax_cross_entropy(Z, no_labels.data(), inputs.size());
-    return Z;
 }
 
 // The k most probable classes of column j, most probable first (lower index first on ties).
@@ -103,13 +84,14 @@ std::vector<std::uint32_t> top_k(const Matrix& P, Eigen::Index j, std::size_t k)
     return order;
 }
 
-// The model's input as text, two characters per pixel (terminal cells are about twice as tall as wide).
-void print_art(const Input& in, const SoftmaxModel& model) {
+// Column j of X (the model's input) as text, two characters per pixel (terminal cells are about
+// twice as tall as wide).
+void print_art(const Matrix& X, Eigen::Index j, const SoftmaxModel& model) {
     static const char kRamp[] = " .:-=+*#%@";
     for (std::uint32_t y = 0; y < model.rows; ++y) {
         std::string line = "  ";
         for (std::uint32_t x = 0; x < model.cols; ++x) {
-            const float v = in.x[std::size_t{y} * model.cols + x];
+            const float v = X(static_cast<Eigen::Index>(std::size_t{y} * model.cols + x), j);
             const auto level = static_cast<std::size_t>(std::clamp(v * 10.0f, 0.0f, 9.0f));
             line.append(2, kRamp[level]);
         }
@@ -157,8 +139,9 @@ std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
 int run_predict(const PredictOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
     const SoftmaxModel& model = wf.model;
-    const std::vector<Input> inputs = opt.idx.empty() ? image_inputs(opt, model) : idx_inputs(opt, model);
-    const Matrix P = probabilities(model, inputs);
+    const Inputs given = opt.idx.empty() ? image_inputs(opt, model) : idx_inputs(opt, model);
+    const std::vector<Input>& inputs = given.items;
+    const Matrix P = probabilities(model, given.X);  // K x n
     const std::size_t k = std::min<std::size_t>(opt.k, model.classes());
 
     if (opt.json) {
@@ -204,7 +187,7 @@ int run_predict(const PredictOptions& opt) {
         }
         std::printf("%s\n", line.c_str());
         if (opt.show) {
-            print_art(inputs[j], model);
+            print_art(given.X, static_cast<Eigen::Index>(j), model);
             if (j + 1 < inputs.size()) std::printf("\n");
         }
     }

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "mnistlr/error.hpp"
-#include "mnistlr/learning/kernels.hpp"
 #include "mnistlr/model_files/weights_io.hpp"  // kMaxSide, kMaxClasses: the shapes a weights file holds
 
 namespace mnistlr {
@@ -61,33 +60,11 @@ const TrainConfig& validated(const Split& data, std::uint32_t classes, const Tra
 
 Eigen::Index ix(std::size_t v) { return static_cast<Eigen::Index>(v); }
 
-constexpr float kInv255 = 1.0f / 255.0f;
 constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEps = 1e-8f;
-
-// dW += lambda * (graph Laplacian of the 4-neighbour pixel grid) * W, for each class's picture:
-// the gradient of lambda/2 * sum over neighbour pairs (p, q) of (W[p] - W[q])^2.
-void add_smoothness_gradient(const float* W, std::size_t rows, std::size_t cols, std::size_t K, float lambda,
-                             float* dW) {
-    const std::size_t P = rows * cols;
-    for (std::size_t k = 0; k < K; ++k) {
-        const float* w = W + k * P;
-        float* g = dW + k * P;
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < cols; ++c) {
-                const std::size_t p = r * cols + c;
-                float acc = 0.0f;
-                if (r > 0) acc += w[p] - w[p - cols];
-                if (r + 1 < rows) acc += w[p] - w[p + cols];
-                if (c > 0) acc += w[p] - w[p - 1];
-                if (c + 1 < cols) acc += w[p] - w[p + 1];
-                g[p] += lambda * acc;
-            }
-    }
-}
 
 }  // namespace
 
-SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConfig& config)
+Stepper::Stepper(const Split& data, std::uint32_t classes, const TrainConfig& config)
     : data_(data),
       cfg_(validated(data, classes, config)),
       m_(SoftmaxModel::zeros(data.rows, data.cols, classes)),
@@ -117,7 +94,7 @@ SgdStepper::SgdStepper(const Split& data, std::uint32_t classes, const TrainConf
     }
 }
 
-double SgdStepper::step() {
+double Stepper::step() {
     const std::size_t B = cfg_.batch, P = m_.pixels();
     // Batches are drawn one step ahead (the same sequence), so that the next batch's images can be
     // prefetched from the mapped file while this one is computed: the random reads, not the
@@ -128,18 +105,12 @@ double SgdStepper::step() {
         const std::uint8_t* img = data_.image(next_idx_[j]);
         for (std::size_t off = 0; off < P; off += 64) __builtin_prefetch(img + off);
     }
-    const std::size_t K = m_.classes();
     for (std::size_t j = 0; j < B; ++j) {
         y_[j] = data_.label(idx_[j]);
         rows_[j] = data_.image(idx_[j]);
     }
-    // The products straight from the images' bytes (kernels.hpp); x / 255 applied to the sums.
-    logits_u8(m_.W.data(), m_.b.data(), P, K, rows_.data(), B, kInv255, Z_.data());
-    const double loss = softmax_cross_entropy(Z_, y_.data(), B) / static_cast<double>(B);
-    residuals(Z_, y_.data(), B, db_);                                  // Z_ := G = (P - Y) / B
-    outer_u8(rows_.data(), B, Z_.data(), P, K, kInv255, dW_.data());  // dW = X G^T
-    if (cfg_.l2 != 0.0f) dW_ += cfg_.l2 * m_.W;
-    if (cfg_.smooth != 0.0f) add_smoothness_gradient(m_.W.data(), data_.rows, data_.cols, K, cfg_.smooth, dW_.data());
+    // dW, db: the gradient of the minibatch's loss with the L2 and smoothness terms (model.hpp).
+    const double loss = batch_gradient(m_, rows_.data(), y_.data(), B, cfg_.l2, cfg_.smooth, Z_, dW_, db_);
     const float lr = scheduled_lr(cfg_, t_);
     if (cfg_.optimizer == Optimizer::adam) {  // W -= lr m^ / (sqrt(v^) + eps), m^ v^ bias-corrected
         const double t = static_cast<double>(t_ + 1);
@@ -175,15 +146,14 @@ double SgdStepper::step() {
     return loss;
 }
 
-void SgdStepper::score_last_batch(float& loss, float& accuracy) {
+void Stepper::score_last_batch(float& loss, float& accuracy) {
     const std::size_t B = cfg_.batch;
     std::size_t correct = 0;
-    logits_u8(m_.W.data(), m_.b.data(), m_.pixels(), m_.classes(), rows_.data(), B, kInv255, Z_.data());
-    loss = static_cast<float>(softmax_cross_entropy(Z_, y_.data(), B, &correct) / static_cast<double>(B));
+    loss = static_cast<float>(batch_loss(m_, rows_.data(), y_.data(), B, Z_, &correct));
     accuracy = static_cast<float>(static_cast<double>(correct) / static_cast<double>(B));
 }
 
-void SgdStepper::score_next_batch(float& loss, float& accuracy) {
+void Stepper::score_next_batch(float& loss, float& accuracy) {
     const std::size_t B = cfg_.batch;
     std::vector<std::uint8_t>& y = y_;
     for (std::size_t j = 0; j < B; ++j) {
@@ -193,10 +163,10 @@ void SgdStepper::score_next_batch(float& loss, float& accuracy) {
     score_last_batch(loss, accuracy);
 }
 
-SoftmaxModel SgdStepper::result() const { return averaged_ > 0 ? avg_ : m_; }
+SoftmaxModel Stepper::result() const { return averaged_ > 0 ? avg_ : m_; }
 
 TrainResult train(const Split& data, std::uint32_t classes, const TrainConfig& config, const StepCallback& on_step) {
-    SgdStepper stepper(data, classes, config);
+    Stepper stepper(data, classes, config);
     TrainResult r;
     const std::size_t window = std::max<std::size_t>(config.divergence_window, 1);
     std::vector<double> recent(window, 0.0);  // ring buffer of the last `window` losses

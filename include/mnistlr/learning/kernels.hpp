@@ -1,4 +1,4 @@
-// The hot loops: the two products of an SGD step and the evaluation of blocks of 16 images, all
+// The hot loops: the two products of a training step and the evaluation of blocks of 16 images, all
 // computed straight from uint8 images.
 //
 // The reference's step is two small products per minibatch of n images (P pixels, K classes):
@@ -7,15 +7,17 @@
 // with X = x / 255 as float. Eigen computes them as general GEMMs: it converts the batch to a
 // float copy first and repacks both operands on every call, which costs more than the arithmetic
 // at these sizes (n = 64, P = 784, K = 10). These kernels read the images' bytes where they lie
-// (the mapped IDX file), widen each run of bytes to floats in registers and keep every partial sum
-// in a register:
-//   forward:  two images at a time against up to 10 classes (20 accumulators, one vector of
-//             pixels each), reduced across lanes at the end;
-//   backward: two vectors of pixels at a time for up to 10 classes (20 accumulators), summed over
-//             the n images in order.
+// (the mapped IDX file), widen each run of bytes to floats in registers (one vector: 16 bytes with
+// AVX-512, 8 with AVX2, 4 with SSE2, 8 without x86 vectors) and keep every partial sum in a
+// register, one vector of pixels per class:
+//   forward:  up to 10 classes against one image at a time (10 accumulators), two with AVX-512
+//             (20 accumulators: it has 32 vector registers, AVX2 and SSE2 have 16), reduced across
+//             lanes at the end;
+//   backward: one vector of pixels at a time for up to 10 classes (10 accumulators), two with
+//             AVX-512 (20), summed over the n images in order.
 // Classes beyond 10 are done in further groups; pixels past the last whole vector one by one. The
 // factor 1/255 is applied to each sum, not each pixel. Summation order is fixed: same inputs, same
-// bits.
+// bits. model.hpp's batch_loss and batch_gradient are the training step's calls.
 //
 // Instruction sets: with MNISTLR_NATIVE (the default) the kernels are compiled for this machine
 // only. Without it (a portable build) they are compiled three times, for AVX-512, AVX2 + FMA and

@@ -1,4 +1,5 @@
-// TrainConfig -> train() -> TrainResult: minibatch SGD on softmax regression.
+// TrainConfig -> train() -> TrainResult: minibatch SGD (plain, momentum, Nesterov) or Adam on
+// softmax regression.
 //
 // The default configuration is the reference recipe: W, b zeros; lr 0.5; batch 64; 1000 steps from
 // shuffled epochs (EpochBatcher, NumPy's permutations); pixels scaled to [0, 1]; float32. Same seed,
@@ -79,14 +80,18 @@ struct TrainResult {
     double divergence_loss = 0.0;  // the loss that tripped it (single or windowed mean)
 };
 
-// One SGD step at a time over a split: owns the model, the batcher and every buffer (allocated in
-// the constructor; step() does not allocate). train() drives it; benchmarks time step() alone.
-class SgdStepper {
+// One training step at a time over a split, with the optimizer TrainConfig names (SGD, momentum or
+// Nesterov SGD, Adam), its schedule and tail averaging: owns the model, the batcher, the optimizer's
+// state and every buffer (allocated in the constructor; step() does not allocate). train() drives
+// it; benchmarks time step() alone.
+class Stepper {
 public:
     // Validates the shape (as train() does) and the configuration (throws Error), then allocates.
-    SgdStepper(const Split& data, std::uint32_t classes, const TrainConfig& config);
+    Stepper(const Split& data, std::uint32_t classes, const TrainConfig& config);
 
-    // Draws the next minibatch, updates the model, returns the minibatch's mean loss before the update.
+    // Draws the next minibatch, computes its gradient with batch_gradient (model.hpp: the
+    // cross-entropy plus the l2 and smooth terms), updates the model with the optimizer at the
+    // scheduled learning rate, and returns the minibatch's mean cross-entropy before the update.
     double step();
     // Loss and accuracy of the last minibatch under the current model (after the update).
     void score_last_batch(float& loss, float& accuracy);
