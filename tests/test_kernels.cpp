@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <cstring>
 #include <random>
 #include <string>
@@ -128,7 +131,7 @@ TEST(Kernels, an_image_scores_the_same_alone_or_in_a_batch) {
     }
 }
 
-TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) {
+TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_and_arg_max_in_every_variant) {
     // Two blocks of 16 images (the second half full), 784 pixels stored as rows of 16 bytes with
     // every fourth row left out (as if empty), 10 classes.
     const std::size_t P = 784, K = 10, count = 24, blocks = 2;
@@ -156,6 +159,7 @@ TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) 
     // Reference over the stored pixels only.
     double want_loss[2] = {0, 0};
     std::uint32_t want_correct[2] = {0, 0};
+    std::vector<std::uint32_t> want_predicted(count);
     for (std::size_t i = 0; i < count; ++i) {
         double z[K];
         for (std::size_t k = 0; k < K; ++k) {
@@ -170,10 +174,14 @@ TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) 
         for (double v : z) s += std::exp(v - z[best]);
         want_loss[i / 16] += std::log(s) - (z[labels[i]] - z[best]);
         want_correct[i / 16] += best == labels[i];
+        want_predicted[i] = static_cast<std::uint32_t>(best);
     }
+    // Not vacuous: the images are not all given the same class.
+    EXPECT_NE(std::count(want_predicted.begin(), want_predicted.end(), want_predicted[0]), std::ptrdiff_t(count));
     for (const auto& ks : variants()) {
         double loss[2] = {-1, -1};
-        std::uint32_t correct[2] = {99, 99}, predicted[32] = {};
+        std::uint32_t correct[2] = {99, 99}, predicted[32];
+        std::fill(std::begin(predicted), std::end(predicted), 999u);  // lanes past the count stay untouched
         mnistlr::EvalBlocks e;
         e.rows = rows.data();
         e.pixel = pixel.data();
@@ -192,6 +200,17 @@ TEST(Kernels, evaluation_blocks_match_a_double_precision_loss_in_every_variant) 
             EXPECT_NEAR(loss[b], want_loss[b], 1e-4) << ks.name << " block " << b;
             EXPECT_EQ(correct[b], want_correct[b]) << ks.name << " block " << b;
         }
+        for (std::size_t i = 0; i < count; ++i) EXPECT_EQ(predicted[i], want_predicted[i]) << ks.name << " image " << i;
+        for (std::size_t i = count; i < 32; ++i) EXPECT_EQ(predicted[i], 999u) << ks.name << " padding lane " << i;
+        // Without a predicted array the same sums come out (the pointer is optional).
+        double loss_only[2] = {-1, -1};
+        std::uint32_t correct_only[2] = {99, 99};
+        e.block_loss = loss_only;
+        e.block_correct = correct_only;
+        e.predicted = nullptr;
+        ks.eval_blocks(e, 0, blocks);
+        EXPECT_EQ(std::memcmp(loss_only, loss, sizeof loss), 0) << ks.name;
+        EXPECT_EQ(std::memcmp(correct_only, correct, sizeof correct), 0) << ks.name;
     }
 }
 

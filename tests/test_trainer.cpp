@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <random>
@@ -6,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "mnistlr/error.hpp"
+#include "mnistlr/learning/batcher.hpp"
 #include "mnistlr/learning/evaluate.hpp"
 #include "mnistlr/learning/trainer.hpp"
 #include "mnistlr/model_files/weights_io.hpp"
@@ -46,7 +49,232 @@ mnistlr::Split blobs(std::size_t n, std::uint32_t K, unsigned seed) {
     return testutil::split_of(rows, cols, std::move(px), std::move(ys), "blobs-images", "blobs-labels");
 }
 
+// ---- The reference: training written out as plain loops in double -------------------------------
+// Fed the same minibatches as the trainer (EpochBatcher with the config's seed: the trainer draws
+// one batch ahead, but the same sequence), it applies the formulas of trainer.hpp and model.hpp
+// directly: x = byte / 255; G = (softmax(W^T x + b) - onehot(y)) / B; dW = X G^T + l2 W +
+// smooth (Laplacian of the 4-neighbour grid) W; db = G 1; lr_t of the schedule; then the optimizer.
+struct NaiveModel {
+    std::vector<double> W, b;  // W[k * P + p] (class k's picture), b[k]
+};
+
+void naive_gradient(const NaiveModel& m, const mnistlr::Split& data, std::size_t K, const std::uint32_t* idx,
+                    std::size_t B, double l2, double smooth, NaiveModel& g) {
+    const std::size_t rows = data.rows, cols = data.cols, P = rows * cols;
+    g.W.assign(P * K, 0.0);
+    g.b.assign(K, 0.0);
+    for (std::size_t j = 0; j < B; ++j) {
+        const std::uint8_t* img = data.image(idx[j]);
+        std::vector<double> z(K);
+        for (std::size_t k = 0; k < K; ++k) {
+            z[k] = m.b[k];
+            for (std::size_t p = 0; p < P; ++p) z[k] += m.W[k * P + p] * (img[p] / 255.0);
+        }
+        const double mx = *std::max_element(z.begin(), z.end());
+        double se = 0;
+        for (double v : z) se += std::exp(v - mx);
+        for (std::size_t k = 0; k < K; ++k) {
+            const double gk = (std::exp(z[k] - mx) / se - (k == data.label(idx[j]) ? 1.0 : 0.0)) / double(B);
+            g.b[k] += gk;
+            for (std::size_t p = 0; p < P; ++p) g.W[k * P + p] += gk * (img[p] / 255.0);
+        }
+    }
+    for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c) {
+                const std::size_t p = r * cols + c;
+                const double w = m.W[k * P + p];
+                double lap = 0;  // sum over the 4-neighbours q of (w_p - w_q)
+                if (r > 0) lap += w - m.W[k * P + p - cols];
+                if (r + 1 < rows) lap += w - m.W[k * P + p + cols];
+                if (c > 0) lap += w - m.W[k * P + p - 1];
+                if (c + 1 < cols) lap += w - m.W[k * P + p + 1];
+                g.W[k * P + p] += l2 * w + smooth * lap;
+            }
+}
+
+double naive_lr(const mnistlr::TrainConfig& cfg, std::size_t t) {
+    const double pi = 3.14159265358979323846, frac = double(t) / double(cfg.steps), lr = cfg.lr;
+    switch (cfg.schedule) {
+        case mnistlr::Schedule::linear: return lr * (1.0 - frac);
+        case mnistlr::Schedule::cosine: return lr * (1.0 + std::cos(pi * frac)) / 2.0;
+        case mnistlr::Schedule::constant: break;
+    }
+    return lr;
+}
+
+NaiveModel naive_train(const mnistlr::Split& data, std::size_t K, const mnistlr::TrainConfig& cfg) {
+    const std::size_t P = std::size_t{data.rows} * data.cols, n = P * K + K;
+    NaiveModel m{std::vector<double>(P * K, 0.0), std::vector<double>(K, 0.0)}, g;
+    // The parameters as one vector: W's entries, then b's.
+    const auto at = [&](NaiveModel& x, std::size_t i) -> double& { return i < P * K ? x.W[i] : x.b[i - P * K]; };
+    NaiveModel v = m, s = m, sum = m;  // velocity or Adam's first moment; Adam's second; the tail's sum
+    const auto tail = static_cast<std::size_t>(std::llround(cfg.average_tail * double(cfg.steps)));
+    const std::size_t first_averaged = cfg.steps - std::min(tail, cfg.steps);
+    std::size_t averaged = 0;
+    mnistlr::EpochBatcher batcher(data.count, cfg.seed);
+    std::vector<std::uint32_t> idx(cfg.batch);
+    for (std::size_t t = 0; t < cfg.steps; ++t) {
+        batcher.next(cfg.batch, idx.data());
+        naive_gradient(m, data, K, idx.data(), cfg.batch, cfg.l2, cfg.smooth, g);
+        const double lr = naive_lr(cfg, t), mu = cfg.momentum;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double gi = at(g, i);
+            double& w = at(m, i);
+            if (cfg.optimizer == mnistlr::Optimizer::adam) {
+                const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+                at(v, i) = b1 * at(v, i) + (1 - b1) * gi;
+                at(s, i) = b2 * at(s, i) + (1 - b2) * gi * gi;
+                const double m_hat = at(v, i) / (1 - std::pow(b1, double(t + 1)));
+                const double s_hat = at(s, i) / (1 - std::pow(b2, double(t + 1)));
+                w -= lr * m_hat / (std::sqrt(s_hat) + eps);
+            } else if (mu == 0.0) {
+                w -= lr * gi;
+            } else {
+                at(v, i) = mu * at(v, i) + gi;
+                w -= lr * (cfg.nesterov ? gi + mu * at(v, i) : at(v, i));
+            }
+        }
+        if (tail > 0 && t >= first_averaged) {
+            ++averaged;
+            for (std::size_t i = 0; i < n; ++i) at(sum, i) += at(m, i);
+        }
+    }
+    if (averaged == 0) return m;
+    for (std::size_t i = 0; i < n; ++i) at(sum, i) /= double(averaged);
+    return sum;
+}
+
+// The largest |difference| between a trained model and a reference one.
+double max_difference(const mnistlr::SoftmaxModel& a, const NaiveModel& b) {
+    double d = 0;
+    for (std::size_t i = 0; i < b.W.size(); ++i) d = std::max(d, std::abs(double(a.W.data()[i]) - b.W[i]));
+    for (std::size_t k = 0; k < b.b.size(); ++k) d = std::max(d, std::abs(double(a.b.data()[k]) - b.b[k]));
+    return d;
+}
+double max_difference(const NaiveModel& a, const NaiveModel& b) {
+    double d = 0;
+    for (std::size_t i = 0; i < b.W.size(); ++i) d = std::max(d, std::abs(a.W[i] - b.W[i]));
+    for (std::size_t k = 0; k < b.b.size(); ++k) d = std::max(d, std::abs(a.b[k] - b.b[k]));
+    return d;
+}
+
+// A few steps (40 images of 4 x 5 pixels, 3 classes, batches of 8: the seventh step starts the
+// second epoch) of `cfg` by the trainer and by the reference: their weights agree to float
+// rounding (within `tolerance`; about 1e-7 is seen here), and differ from plain SGD's (the same config without momentum,
+// schedule, averaging or Adam) by more than 100 times that, so the option was really applied.
+void expect_matches_naive_loop(mnistlr::TrainConfig cfg, double tolerance = 2e-6) {
+    const auto data = blobs(40, 3, 11);
+    cfg.batch = 8;
+    cfg.steps = 7;
+    cfg.seed = 5;
+    const auto trained = mnistlr::train(data, 3, cfg);
+    ASSERT_EQ(trained.steps_done, 7u);
+    const NaiveModel want = naive_train(data, 3, cfg);
+    EXPECT_LT(max_difference(trained.model, want), tolerance);
+    mnistlr::TrainConfig plain;
+    plain.lr = cfg.lr;
+    plain.batch = cfg.batch;
+    plain.steps = cfg.steps;
+    plain.seed = cfg.seed;
+    plain.l2 = cfg.l2;
+    plain.smooth = cfg.smooth;
+    EXPECT_GT(max_difference(naive_train(data, 3, plain), want), 100 * tolerance) << "the option changes nothing";
+}
+
 }  // namespace
+
+TEST(Trainer, plain_sgd_with_l2_and_smoothness_matches_a_naive_double_loop) {
+    const auto data = blobs(40, 3, 11);
+    mnistlr::TrainConfig cfg;
+    cfg.batch = 8;
+    cfg.steps = 7;
+    cfg.seed = 5;
+    for (const float l2 : {0.0f, 0.05f})
+        for (const float smooth : {0.0f, 0.1f}) {
+            cfg.l2 = l2;
+            cfg.smooth = smooth;
+            SCOPED_TRACE(testing::Message() << "l2 " << l2 << " smooth " << smooth);
+            EXPECT_LT(max_difference(mnistlr::train(data, 3, cfg).model, naive_train(data, 3, cfg)), 2e-6);
+        }
+    // The penalties do change the result: the comparison is not blind to them.
+    mnistlr::TrainConfig none = cfg;
+    none.l2 = 0.0f;
+    none.smooth = 0.0f;
+    EXPECT_GT(max_difference(naive_train(data, 3, none), naive_train(data, 3, cfg)), 2e-3);
+}
+
+TEST(Trainer, momentum_matches_a_naive_double_loop) {
+    mnistlr::TrainConfig cfg;
+    cfg.momentum = 0.9f;
+    expect_matches_naive_loop(cfg);
+}
+
+TEST(Trainer, nesterov_matches_a_naive_double_loop) {
+    mnistlr::TrainConfig cfg;
+    cfg.momentum = 0.9f;
+    cfg.nesterov = true;
+    expect_matches_naive_loop(cfg);
+    // And it is not heavy-ball momentum.
+    const auto data = blobs(40, 3, 11);
+    cfg.batch = 8;
+    cfg.steps = 7;
+    cfg.seed = 5;
+    mnistlr::TrainConfig heavy = cfg;
+    heavy.nesterov = false;
+    EXPECT_GT(max_difference(mnistlr::train(data, 3, heavy).model, naive_train(data, 3, cfg)), 2e-3);
+}
+
+TEST(Trainer, tail_averaging_matches_the_mean_of_the_last_iterates_of_a_naive_loop) {
+    mnistlr::TrainConfig cfg;
+    cfg.average_tail = 0.5;  // round(0.5 * 7) = 4: the iterates after steps 4 to 7
+    expect_matches_naive_loop(cfg);
+    cfg.momentum = 0.5f;  // averaging the momentum iterates
+    expect_matches_naive_loop(cfg);
+    cfg.average_tail = 1.0;  // every iterate
+    expect_matches_naive_loop(cfg);
+}
+
+TEST(Trainer, linear_schedule_matches_a_naive_double_loop) {
+    mnistlr::TrainConfig cfg;
+    cfg.schedule = mnistlr::Schedule::linear;
+    expect_matches_naive_loop(cfg);
+}
+
+TEST(Trainer, cosine_schedule_matches_a_naive_double_loop) {
+    mnistlr::TrainConfig cfg;
+    cfg.schedule = mnistlr::Schedule::cosine;
+    expect_matches_naive_loop(cfg);
+    cfg.momentum = 0.9f;  // with momentum, as a tuned recipe would combine them
+    cfg.nesterov = true;
+    expect_matches_naive_loop(cfg);
+}
+
+TEST(Trainer, adam_with_penalties_matches_a_naive_double_loop) {
+    mnistlr::TrainConfig cfg;
+    cfg.optimizer = mnistlr::Optimizer::adam;
+    cfg.lr = 0.05f;
+    cfg.schedule = mnistlr::Schedule::cosine;
+    cfg.l2 = 1e-3f;
+    cfg.smooth = 1e-2f;
+    expect_matches_naive_loop(cfg);
+}
+
+TEST(Trainer, scheduled_lr_follows_the_formulas) {
+    mnistlr::TrainConfig cfg;
+    cfg.lr = 0.4f;
+    cfg.steps = 8;
+    for (const auto schedule : {mnistlr::Schedule::constant, mnistlr::Schedule::linear, mnistlr::Schedule::cosine}) {
+        cfg.schedule = schedule;
+        for (std::size_t t = 0; t < cfg.steps; ++t)
+            EXPECT_FLOAT_EQ(mnistlr::scheduled_lr(cfg, t), static_cast<float>(naive_lr(cfg, t))) << "step " << t;
+    }
+    cfg.schedule = mnistlr::Schedule::linear;
+    EXPECT_FLOAT_EQ(mnistlr::scheduled_lr(cfg, 4), 0.2f);  // half way: half the rate
+    cfg.schedule = mnistlr::Schedule::cosine;
+    EXPECT_FLOAT_EQ(mnistlr::scheduled_lr(cfg, 0), 0.4f);
+    EXPECT_FLOAT_EQ(mnistlr::scheduled_lr(cfg, 4), 0.2f);
+}
 
 TEST(Trainer, separable_blobs_reach_99_percent) {
     const auto data = blobs(2000, 4, 1);
