@@ -1,13 +1,85 @@
-// End to end: mnistlr eval on real MNIST with a model trained by mnistlr train (reference recipe).
+// The eval subcommand: parsing inside the test, and the real binary end to end on real MNIST with a
+// model trained by mnistlr train (reference recipe).
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
 #include "mnistlr/model_files/weights_io.hpp"
+#include "parse_cli.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 
 using testutil::run_mnistlr;
+
+namespace {
+
+testutil::ParsedCommand<mnistlr::cli::EvalOptions> parse_eval(const std::vector<std::string>& args) {
+    return testutil::parse_command(mnistlr::cli::setup_eval, args);
+}
+
+}  // namespace
+
+TEST(EvalCli, parses_flags_into_options) {
+    const auto p = parse_eval({"eval", "w.bin", "--data", "d", "--dataset", "fashion", "--transpose", "on", "--split",
+                               "train", "--threads", "2", "--json", "--min-accuracy", "0.9"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->weights, "w.bin");
+    EXPECT_EQ(p.opt->data, "d");
+    EXPECT_EQ(p.opt->dataset, "fashion");
+    EXPECT_EQ(p.opt->transpose, "on");
+    EXPECT_EQ(p.opt->split, "train");
+    EXPECT_EQ(p.opt->threads, 2u);
+    EXPECT_TRUE(p.opt->json);
+    EXPECT_DOUBLE_EQ(p.opt->min_accuracy, 0.9);
+    EXPECT_TRUE(p.runner_set);
+}
+
+TEST(EvalCli, defaults_leave_data_set_and_orientation_to_the_weights_file) {
+    const auto p = parse_eval({"eval", "npy-dir"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->weights, "npy-dir");
+    EXPECT_EQ(p.opt->data, "");       // found as for train
+    EXPECT_EQ(p.opt->dataset, "");    // the one recorded in the weights file
+    EXPECT_EQ(p.opt->transpose, "");  // as recorded
+    EXPECT_EQ(p.opt->split, "test");
+    EXPECT_EQ(p.opt->threads, 0u);
+    EXPECT_FALSE(p.opt->json);
+    EXPECT_LT(p.opt->min_accuracy, 0.0);  // no gate
+    EXPECT_TRUE(p.runner_set);
+    // Values in canonical form: "010" is ten, not octal eight.
+    EXPECT_EQ(parse_eval({"eval", "w.bin", "--threads", "010"}).opt->threads, 10u);
+    EXPECT_DOUBLE_EQ(parse_eval({"eval", "w.bin", "--min-accuracy", "1"}).opt->min_accuracy, 1.0);
+    EXPECT_DOUBLE_EQ(parse_eval({"eval", "w.bin", "--min-accuracy", "0"}).opt->min_accuracy, 0.0);
+}
+
+TEST(EvalCli, usage_errors_are_one_line_naming_the_option) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string line;
+    };
+    const std::string e = "mnistlr: error: ";
+    for (const Case& c : std::vector<Case>{
+             {{"eval"}, e + "WEIGHTS is required (see mnistlr eval --help)\n"},
+             {{"eval", ""}, e + "WEIGHTS must not be empty\n"},
+             {{"eval", "w.bin", "--split", "validation"}, e + "--split must be one of test, train, got 'validation'\n"},
+             {{"eval", "w.bin", "--threads", "65"}, e + "--threads must be in [0, 64], got 65\n"},
+             {{"eval", "w.bin", "--threads", "-1"}, e + "--threads must be in [0, 64], got -1\n"},
+             {{"eval", "w.bin", "--threads"}, e + "--threads needs a value (see mnistlr eval --help)\n"},
+             {{"eval", "w.bin", "--min-accuracy", "1.5"}, e + "--min-accuracy must be in [0, 1], got 1.5\n"},
+             {{"eval", "w.bin", "--min-accuracy", "nan"}, e + "--min-accuracy must be a number, got nan\n"},
+             {{"eval", "w.bin", "--transpose", "maybe"}, e + "--transpose must be one of auto, on, off, got 'maybe'\n"},
+             {{"eval", "w.bin", "--dataset", "digits"},
+              e + "--dataset must be one of auto, mnist, fashion, kmnist, emnist-digits, emnist-mnist, emnist-letters, "
+                  "emnist-balanced, emnist-bymerge, emnist-byclass, generic, got 'digits'\n"},
+             {{"eval", "w.bin", "--data", ""}, e + "--data must not be empty\n"},
+             {{"eval", "w.bin", "extra"}, e + "unexpected argument 'extra' (see mnistlr eval --help)\n"},
+             {{"eval", "w.bin", "--bogus"}, e + "unknown option '--bogus' (see mnistlr eval --help)\n"},
+         }) {
+        const auto p = parse_eval(c.args);
+        EXPECT_EQ(p.error, c.line) << c.args.back();
+        EXPECT_FALSE(p.runner_set) << c.args.back();
+    }
+}
 
 TEST(EvalCli, confusion_matrix_sums_to_the_test_count_and_its_diagonal_gives_the_accuracy) {
     const std::string& w = testutil::reference_model();
@@ -84,7 +156,7 @@ TEST(EvalCli, class_names_label_the_tables) {
     testutil::TempDir dir;
     auto wf = mnistlr::load_weights(w);
     wf.info.class_names = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
-    mnistlr::save_weights(dir / "named.bin", wf.model, wf.info);
+    testutil::write_file(dir / "named.bin", mnistlr::encode_weights(wf.model, wf.info));
     const auto r = run_mnistlr({"eval", dir / "named.bin", "--data", testutil::mnist_dir()});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("\nseven     1028      942    0.9163\n"), std::string::npos) << r.out;

@@ -1,14 +1,60 @@
-// End to end: mnistlr export --npy on a model trained by mnistlr train (reference recipe).
+// The export subcommand: parsing inside the test, and the real binary end to end (export --npy)
+// on a model trained by mnistlr train (reference recipe).
 #include <cstring>
 
 #include <gtest/gtest.h>
 
 #include "mnistlr/model_files/model_io.hpp"
 #include "mnistlr/model_files/weights_io.hpp"
+#include "parse_cli.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 
 using testutil::run_mnistlr;
+
+namespace {
+
+testutil::ParsedCommand<mnistlr::cli::ExportOptions> parse_export(const std::vector<std::string>& args) {
+    return testutil::parse_command(mnistlr::cli::setup_export, args);
+}
+
+}  // namespace
+
+TEST(ExportCli, parses_flags_into_options) {
+    auto p = parse_export({"export", "w.bin", "--npy", "out/dir", "--json"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->weights, "w.bin");
+    EXPECT_EQ(p.opt->npy_dir, "out/dir");
+    EXPECT_TRUE(p.opt->json);
+    EXPECT_TRUE(p.runner_set);
+    p = parse_export({"export", "--npy=d", "npy-pair"});  // a directory of W.npy + b.npy is a model too
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->weights, "npy-pair");
+    EXPECT_EQ(p.opt->npy_dir, "d");
+    EXPECT_FALSE(p.opt->json);
+    EXPECT_TRUE(p.runner_set);
+}
+
+TEST(ExportCli, usage_errors_are_one_line_naming_the_option) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string line;
+    };
+    const std::string e = "mnistlr: error: ";
+    for (const Case& c : std::vector<Case>{
+             {{"export"}, e + "WEIGHTS is required (see mnistlr export --help)\n"},
+             {{"export", "w.bin"}, e + "--npy is required (see mnistlr export --help)\n"},
+             {{"export", "w.bin", "--npy"}, e + "--npy needs a value (see mnistlr export --help)\n"},
+             {{"export", "w.bin", "--npy", ""}, e + "--npy must not be empty\n"},
+             {{"export", "", "--npy", "d"}, e + "WEIGHTS must not be empty\n"},
+             {{"export", "w.bin", "--npy", "d", "extra"}, e + "unexpected argument 'extra' (see mnistlr export --help)\n"},
+             {{"export", "w.bin", "--npy", "d", "--bogus"}, e + "unknown option '--bogus' (see mnistlr export --help)\n"},
+         }) {
+        const auto p = parse_export(c.args);
+        EXPECT_EQ(p.error, c.line) << c.args.back();
+        EXPECT_FALSE(p.runner_set) << c.args.back();
+    }
+}
 
 TEST(ExportCli, writes_the_numpy_pair_with_numpys_exact_header) {
     const std::string& w = testutil::reference_model();

@@ -1,4 +1,4 @@
-// End to end: mnistlr predict on real MNIST images, PNGs made from them, the hand-made test image and
+// The predict subcommand: parsing inside the test; end to end: mnistlr predict on real MNIST images, PNGs made from them, the hand-made test image and
 // blank images, with a model trained by mnistlr train (reference recipe); and on hostile IDX files
 // (a gzip bomb under a memory cap, cut streams, paths with control characters).
 #include <nlohmann/json.hpp>
@@ -9,6 +9,7 @@
 #include "capped_run.hpp"
 #include "gzip_fixtures.hpp"
 #include "mnistlr/model_files/weights_io.hpp"
+#include "parse_cli.hpp"
 #include "test_util.hpp"
 #include "trained_model.hpp"
 
@@ -23,7 +24,66 @@ int top1(const std::string& json_text) {
     return j["predictions"][0]["top"][0]["class"].get<int>();
 }
 
+testutil::ParsedCommand<mnistlr::cli::PredictOptions> parse_predict(const std::vector<std::string>& args) {
+    return testutil::parse_command(mnistlr::cli::setup_predict, args);
+}
+
 }  // namespace
+
+TEST(PredictCli, parses_flags_into_options) {
+    auto p = parse_predict({"predict", "w.bin", "a.png", "b.jpg", "-k", "5", "--json", "--show"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->weights, "w.bin");
+    EXPECT_EQ(p.opt->images, (std::vector<std::string>{"a.png", "b.jpg"}));
+    EXPECT_EQ(p.opt->idx, "");
+    EXPECT_TRUE(p.opt->indices.empty());
+    EXPECT_EQ(p.opt->k, 5u);
+    EXPECT_TRUE(p.opt->json);
+    EXPECT_TRUE(p.opt->show);
+    EXPECT_TRUE(p.runner_set);
+
+    // --index repeats and takes comma-separated lists, in the order given (repeats kept).
+    p = parse_predict({"predict", "w.bin", "--idx", "t10k", "--index", "7,0", "--index", "7", "--top", "1"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->idx, "t10k");
+    EXPECT_EQ(p.opt->indices, (std::vector<std::size_t>{7, 0, 7}));
+    EXPECT_TRUE(p.opt->images.empty());
+    EXPECT_EQ(p.opt->k, 1u);
+    EXPECT_TRUE(p.runner_set);
+
+    p = parse_predict({"predict", "w.bin", "seven.png"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.opt->k, 3u);
+    EXPECT_FALSE(p.opt->json);
+    EXPECT_FALSE(p.opt->show);
+}
+
+TEST(PredictCli, usage_errors_are_one_line_naming_the_option) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string line;
+    };
+    const std::string e = "mnistlr: error: ";
+    for (const Case& c : std::vector<Case>{
+             {{"predict"}, e + "WEIGHTS is required (see mnistlr predict --help)\n"},
+             {{"predict", "w.bin"}, e + "give image files, or --idx FILE --index I (see mnistlr predict --help)\n"},
+             {{"predict", "w.bin", "--idx", "f"}, e + "--idx requires --index\n"},
+             {{"predict", "w.bin", "--index", "3"}, e + "--index requires --idx\n"},
+             {{"predict", "w.bin", "a.png", "--idx", "f", "--index", "0"}, e + "images and --idx cannot be used together\n"},
+             {{"predict", "w.bin", "--idx", "f", "--index", "x"}, e + "--index: 'x' is not a whole number\n"},
+             {{"predict", "w.bin", "--idx", "f", "--index", "-1"}, e + "--index must be at least 0, got -1\n"},
+             {{"predict", "w.bin", "--idx", "", "--index", "0"}, e + "--idx must not be empty\n"},
+             {{"predict", "w.bin", ""}, e + "IMAGES must not be empty\n"},
+             {{"predict", "w.bin", "a.png", "-k", "0"}, e + "--top must be at least 1, got 0\n"},
+             {{"predict", "w.bin", "a.png", "-k", "1.5"}, e + "--top: '1.5' is not a whole number\n"},
+             {{"predict", "w.bin", "a.png", "--top"}, e + "--top needs a value (see mnistlr predict --help)\n"},
+             {{"predict", "w.bin", "a.png", "--bogus"}, e + "unknown option '--bogus' (see mnistlr predict --help)\n"},
+         }) {
+        const auto p = parse_predict(c.args);
+        EXPECT_EQ(p.error, c.line) << c.args.back();
+        EXPECT_FALSE(p.runner_set) << c.args.back();
+    }
+}
 
 TEST(PredictCli, idx_index_predicts_the_label) {
     const std::string& w = testutil::reference_model();
@@ -156,7 +216,7 @@ namespace {
 // A valid weights file for 28 x 28 images and 10 classes (all weights zero: every class 10%).
 std::string zero_model(const testutil::TempDir& dir) {
     const std::string path = dir / "zero.bin";
-    mnistlr::save_weights(path, mnistlr::SoftmaxModel::zeros(28, 28, 10), {});
+    testutil::write_file(path, mnistlr::encode_weights(mnistlr::SoftmaxModel::zeros(28, 28, 10), {}));
     return path;
 }
 
