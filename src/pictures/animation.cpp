@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>  // std::abs(int)
 #include <limits>
 #include <unordered_map>
 
@@ -23,6 +24,13 @@ float finite_max_abs(const float* w, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i)
         if (std::isfinite(w[i])) m = std::max(m, std::fabs(w[i]));
     return m;
+}
+
+// A tile pixel shown at level `shown` keeps it when its new level is within `tol` of it (neither
+// being white: white is exactly the zero weight, in and out).
+bool keeps_level(std::uint8_t shown, std::uint8_t next, int tol) noexcept {
+    return shown < kPaletteLevels && next < kPaletteLevels && shown != kCentreLevel && next != kCentreLevel &&
+           std::abs(int{next} - int{shown}) <= tol;
 }
 
 // Nearest palette entry (0 .. 254, squared RGB distance, the first on ties) of the colours in the
@@ -100,7 +108,9 @@ public:
 
     // The smallest rectangle holding the pixels of `frame` that differ from `prev`, unchanged pixels
     // transparent (a 1 x 1 transparent image when nothing changed, so the frame still counts).
-    void put_changes(const std::vector<std::uint8_t>& prev, const std::vector<std::uint8_t>& frame, int delay_cs) {
+    void put_changes(const std::vector<std::uint8_t>& prev, std::vector<std::uint8_t>& frame, int delay_cs, int tol) {
+        for (std::size_t i = 0; i < frame.size(); ++i)
+            if (frame[i] != prev[i] && keeps_level(prev[i], frame[i], tol)) frame[i] = prev[i];
         int x0 = width_, x1 = -1, y0 = height_, y1 = -1;
         for (int y = 0; y < height_; ++y) {
             const std::size_t o = std::size_t(y) * std::size_t(width_);
@@ -363,7 +373,7 @@ std::vector<std::uint8_t> TemplateAnimation::encode_gif(const ModelInfo& info, c
         if (f == 0)
             gif.put_full(frame, delay);
         else
-            gif.put_changes(prev, frame, delay);
+            gif.put_changes(prev, frame, delay, f + 1 == count_ ? 0 : kHoldLevels);
         std::swap(prev, frame);
     }
     return gif.finish();

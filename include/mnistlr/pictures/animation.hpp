@@ -27,6 +27,10 @@
 //   241 .. 254 14 grays from kTextColour to kGutterColour (both exact): gutter, text and its
 //              anti-aliasing, the colorbar's outline;
 //   255        transparent: in frames after the first, a pixel equal to the previous frame's.
+// Between the first and the last frame, a tile pixel whose level is within kHoldLevels of the level
+// shown keeps the level shown (white excepted: it is always exact), so every frame is within one
+// level (1/120 of s) of its exact picture and the reference run's GIF is 1.4 MB instead of 2.3 MB
+// at scale 4; the first and the last frame are exact.
 // A tile pixel of weight w is level round((w / s + 1) * 120), clamped (NaN as 0): the colour
 // plot-weights draws for w within the colormap's slope times half a level (≤ 2 levels per channel
 // for rdbu). Every other pixel of the rendered grid is mapped to its nearest entry (RGB distance).
@@ -65,6 +69,7 @@ constexpr int kLastDelayCs = 200;
 constexpr int kPaletteLevels = 241;              // colormap levels, entries 0 .. 240
 constexpr int kPaletteGrays = 14;                // entries 241 .. 254
 constexpr std::uint8_t kTransparentIndex = 255;  // entry 255
+constexpr int kHoldLevels = 1;
 // At most this many frames, and this many bytes of weights kept for them (refused beyond: use a
 // larger frame interval).
 constexpr std::size_t kMaxAnimationFrames = 10000;
