@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     mnistlr::cli::setup_export(app, runner);
     mnistlr::cli::setup_plot_weights(app, runner);
     mnistlr::cli::setup_plot_curves(app, runner);
+    mnistlr::cli::setup_explain(app, runner);
     // Set after the subcommands: they would inherit it.
     app.footer("Run 'mnistlr SUBCOMMAND --help' for its options.\n"
                "Exit status: 0 ok; 2 bad input or usage (one line on stderr); 3 below --min-accuracy; 4 training "

@@ -122,9 +122,9 @@ void expect_usage_errors(const std::vector<UsageCase>& cases) {
 
 TEST(CliUsage, structural_errors_are_one_line_with_a_pointer_to_help) {
     expect_usage_errors({
-        {{}, "missing subcommand: train, eval, predict, export, plot-weights or plot-curves (see mnistlr --help)"},
+        {{}, "missing subcommand: train, eval, predict, export, plot-weights, plot-curves or explain (see mnistlr --help)"},
         {{"fit"},
-         "unknown subcommand 'fit': the subcommands are train, eval, predict, export, plot-weights or plot-curves "
+         "unknown subcommand 'fit': the subcommands are train, eval, predict, export, plot-weights, plot-curves or explain "
          "(see mnistlr --help)"},
         {{"--frobnicate"}, "unknown option '--frobnicate' (see mnistlr --help)"},
         {{"train", "--frobnicate"}, "unknown option '--frobnicate' (see mnistlr train --help)"},

@@ -43,6 +43,10 @@ struct TrainOptions {
     std::size_t validation = 0;   // hold out the first N training images
     std::string recipe;           // "reference" | "best": a named set of the flags above
     unsigned threads = 0;         // evaluation threads (0: up to 2, per hardware)
+    std::string animate;                   // GIF of the templates forming (animation.hpp); empty: none
+    std::size_t frame_every = 0;           // one frame every N steps; 0: about 100 frames
+    std::string animate_range = "shared";  // shared | per-frame
+    int scale = 4;                         // pixels per weight in the animation's tiles
 };
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner);
 int run_train(const TrainOptions& opt);
@@ -106,5 +110,23 @@ struct PlotCurvesOptions {
 };
 std::shared_ptr<PlotCurvesOptions> setup_plot_curves(CLI::App& app, Runner& runner);
 int run_plot_curves(const PlotCurvesOptions& opt);
+
+struct ExplainOptions {
+    std::string weights;               // weights file or directory with W.npy + b.npy
+    std::vector<std::string> images;   // image files, prepared as predict prepares them
+    std::string idx;                   // IDX image file (instead of images)
+    std::vector<std::size_t> indices;  // images of `idx`, or of the data set's split
+    std::string data;                  // with indices and no idx; empty: as eval finds it
+    std::string split = "test";        // test | train
+    std::string dataset;               // empty: the one recorded in the weights file
+    std::string transpose;             // empty: as recorded in the weights file
+    std::string output;                // PNG to write; empty only with --json
+    std::size_t k = 3;                 // top classes drawn per input
+    std::string vs;                    // "": no versus map; a class index or name, or "runner-up"
+    int scale = 8;                     // pixels per image pixel
+    bool json = false;
+};
+std::shared_ptr<ExplainOptions> setup_explain(CLI::App& app, Runner& runner);
+int run_explain(const ExplainOptions& opt);
 
 }  // namespace mnistlr::cli

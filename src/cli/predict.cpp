@@ -15,65 +15,12 @@
 #include "cli/usage.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/data/file_io.hpp"
-#include "mnistlr/data/idx.hpp"
 #include "mnistlr/learning/model.hpp"
+#include "mnistlr/learning/model_input.hpp"
 #include "mnistlr/model_files/model_io.hpp"
-#include "mnistlr/learning/preprocess.hpp"
 
 namespace mnistlr::cli {
 namespace {
-
-struct Input {
-    std::string name;      // file name, or "<idx file>[i]"
-    std::string file;      // the file it came from
-    long long index = -1;  // index in the IDX file, -1 for an image file
-};
-
-// The inputs and, column j for input j, what the model sees of each (P x n, pixels in [0, 1]).
-struct Inputs {
-    std::vector<Input> items;
-    Matrix X;
-};
-
-// Only the requested images are read: a gzip file is inflated up to the largest index and no
-// further, so a small file that inflates to gigabytes costs what the request needs.
-Inputs idx_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
-    IdxFile f = IdxFile::open(opt.idx);
-    const auto& dims = f.dims();
-    if (dims.size() != 3)
-        throw Error(opt.idx, "--idx takes an image file with 3 dimensions (count x rows x cols), this one has " +
-                                 std::to_string(dims.size()));
-    if (dims[1] != model.rows || dims[2] != model.cols)
-        throw Error(opt.idx, "images are " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
-                                 " but the model expects " + std::to_string(model.rows) + " x " +
-                                 std::to_string(model.cols));
-    for (std::size_t i : opt.indices)
-        if (i >= f.count())
-            throw Error(opt.idx, "--index " + std::to_string(i) + " is out of range (" +
-                                     (f.count() == 0 ? std::string("the file holds no images")
-                                                     : "the file holds " + std::to_string(f.count()) +
-                                                           " images: 0 to " + std::to_string(f.count() - 1)) +
-                                     ")");
-    const std::vector<std::uint8_t> pixels = f.read_items(opt.indices);  // the requested images, in order
-    const std::size_t n = opt.indices.size();
-    Inputs out;
-    for (std::size_t i : opt.indices)
-        out.items.push_back({base_name(opt.idx) + "[" + std::to_string(i) + "]", opt.idx, static_cast<long long>(i)});
-    out.X.resize(static_cast<Eigen::Index>(model.pixels()), static_cast<Eigen::Index>(n));
-    load_columns_range(pixels.data(), model.pixels(), 0, n, out.X);
-    return out;
-}
-
-Inputs image_inputs(const PredictOptions& opt, const SoftmaxModel& model) {
-    Inputs out;
-    out.X.resize(static_cast<Eigen::Index>(model.pixels()), static_cast<Eigen::Index>(opt.images.size()));
-    for (const auto& path : opt.images) {
-        const std::vector<float> x = preprocess_image(load_image(path), model.rows, model.cols, path).v;
-        std::copy(x.begin(), x.end(), out.X.col(static_cast<Eigen::Index>(out.items.size())).data());
-        out.items.push_back({path, path, -1});
-    }
-    return out;
-}
 
 // The k most probable classes of column j, most probable first (lower index first on ties).
 std::vector<std::uint32_t> top_k(const Matrix& P, Eigen::Index j, std::size_t k) {
@@ -139,8 +86,9 @@ std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
 int run_predict(const PredictOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
     const SoftmaxModel& model = wf.model;
-    const Inputs given = opt.idx.empty() ? image_inputs(opt, model) : idx_inputs(opt, model);
-    const std::vector<Input>& inputs = given.items;
+    const ModelInputs given = opt.idx.empty() ? image_inputs(opt.images, model.rows, model.cols)
+                                              : idx_inputs(opt.idx, opt.indices, model.rows, model.cols);
+    const std::vector<InputItem>& inputs = given.items;
     const Matrix P = probabilities(model, given.X);  // K x n
     const std::size_t k = std::min<std::size_t>(opt.k, model.classes());
 

@@ -19,7 +19,9 @@
 #include "cli/signals.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/data/catalog.hpp"
+#include "mnistlr/pictures/animation.hpp"
 #include "mnistlr/pictures/curves.hpp"
+#include "mnistlr/pictures/text.hpp"
 #include "mnistlr/data/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/learning/evaluate.hpp"
@@ -190,6 +192,77 @@ void report_divergence(const TrainOptions& opt, const TrainConfig& cfg, const Da
                  opt.keep_diverged ? "" : "; no weights written (--keep-diverged writes them)");
 }
 
+// train --animate: the GIF of the templates forming (animation.hpp). The file is claimed with the
+// other outputs and written with them; the frames are copies of W taken in the step callback, so
+// training is untouched (the weights file is byte-identical with and without).
+class AnimationOutput {
+public:
+    AnimationOutput(const TrainOptions& opt, OutputSet& outputs)
+        : path_(opt.animate), file_(opt.animate.empty() ? nullptr : &outputs.add(opt.animate)) {}
+
+    // Before training: the frames of a `steps`-step run are allocated (refused when they would not
+    // fit) and the font is loaded, so neither can fail after training.
+    void plan(const TrainOptions& opt, const Dataset& ds, std::size_t steps) {
+        if (!file_) return;
+        AnimationOptions ao;
+        ao.range = animation_range_from_name(opt.animate_range);
+        ao.scale = opt.scale;
+        ao.frame_every = opt.frame_every;
+        try {
+            anim_.emplace(ds.train.rows, ds.train.cols, ds.classes, steps, ao);
+        } catch (const Error& e) {
+            throw Error(path_, e.what());
+        }
+        font_.emplace(Font::load_default());
+    }
+    // In the step callback: the frame of this step, if it is one.
+    void record(const StepInfo& s, std::optional<double> test_accuracy) {
+        if (anim_ && anim_->wants(s.step)) anim_->record(s.step, *s.model, s.batch_loss, test_accuracy);
+    }
+    // After the final evaluation: the model trained is the last frame; the GIF goes to its temp file.
+    void write(const TrainResult& tr, double test_accuracy, const RunData& d) {
+        if (!anim_) return;
+        anim_->finish(tr.steps_done, tr.model, tr.last_batch_loss, test_accuracy);
+        ModelInfo info;
+        info.class_names = d.loaded.class_names;
+        const auto gif = anim_->encode_gif(info, *font_);
+        file_->write(gif.data(), gif.size());
+        bytes_ = gif.size();
+    }
+    void print_summary(const TrainOptions& opt) const {
+        if (anim_ && !opt.quiet && !opt.json)
+            std::printf("animation (%zu frames, %.1f MB) -> %s\n", anim_->frames(), static_cast<double>(bytes_) / 1e6,
+                        printable(path_).c_str());
+    }
+
+private:
+    std::string path_;
+    AtomicFile* file_;
+    std::optional<TemplateAnimation> anim_;
+    std::optional<Font> font_;
+    std::size_t bytes_ = 0;
+};
+
+void add_animation_options(CLI::App& sub, TrainOptions& opt) {
+    auto* animate = sub.add_option("--animate", opt.animate,
+                                   "Also write an animated GIF of the class templates forming during training "
+                                   "(frames as plot-weights draws them)")
+                        ->check(nonempty_path());
+    sub.add_option("--frame-every", opt.frame_every,
+                   "With --animate: one frame every N steps, plus step 0 and the last [default: about 100 frames]")
+        ->transform(whole_number<std::size_t>(1, kMaxTrainSteps, "2^40"))
+        ->needs(animate);
+    sub.add_option("--animate-range", opt.animate_range,
+                   "With --animate: shared (one colour scale, the largest |W| over the frames) or per-frame")
+        ->capture_default_str()
+        ->check(one_of({"shared", "per-frame"}))
+        ->needs(animate);
+    sub.add_option("--scale", opt.scale, "With --animate: pixels per weight in the tiles (as plot-weights --scale)")
+        ->capture_default_str()
+        ->transform(whole_number<int>(1, 64))
+        ->needs(animate);
+}
+
 struct Timings {
     double load = 0.0, eval = 0.0;
     Clock::time_point start;
@@ -213,6 +286,7 @@ void print_result(const TrainOptions& opt, const TrainConfig& cfg, const RunData
             {"seconds", {{"load", t.load}, {"train", tr.seconds}, {"eval", t.eval}, {"total", since(t.start)}}},
             {"output", opt.output}};
         if (!opt.log.empty()) j["log"] = opt.log;
+        if (!opt.animate.empty()) j["animation"] = opt.animate;
         std::cout << json_line(j) << '\n';
     } else if (!opt.quiet) {
         std::printf("test accuracy %.4f  test loss %.4f  (%zu steps, lr %g, batch %zu, seed %u; trained in %.3f s)"
@@ -321,6 +395,7 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                     "reference: the defaults (the TF script); best: the tuned recipe (see README); flags given "
                     "explicitly override the recipe's")
         ->check(one_of({"reference", "best"}));
+    add_animation_options(*sub, *opt);
     sub->callback([opt, sub, &runner] {
         if (opt->recipe == "best") apply_best_recipe(*opt, *sub);
         runner = [opt] { return run_train(*opt); };
@@ -336,11 +411,13 @@ int run_train(const TrainOptions& opt) {
     OutputSet outputs;
     AtomicFile& out = outputs.add(opt.output);
     AtomicFile* log = opt.log.empty() ? nullptr : &outputs.add(opt.log);
+    AnimationOutput animation(opt, outputs);
     const RunData d = load_run_data(opt, outputs);  // no output may be one of its files
     const Dataset& ds = d.ds;
     t.load = since(t.start);
     const TrainConfig cfg = config_from(opt, ds.train.count);
     if (opt.recipe == "best" && !opt.quiet && !opt.json) print_recipe(opt, cfg);
+    animation.plan(opt, ds, cfg.steps);
 
     // Learning curves: rows reserved up front (at most 2^16: 2^40 steps at --eval-every 1 would ask
     // for terabytes); evaluation only reads the model, so the weights are the same with and without.
@@ -355,12 +432,15 @@ int run_train(const TrainOptions& opt) {
     ProgressLine progress(!opt.quiet && !opt.json);
     std::optional<DeferSignals> defer(std::in_place);
     const TrainResult tr = train(ds.train, ds.classes, cfg, [&](const StepInfo& s) {
+        std::optional<double> test_accuracy;
         if (s.recorded) {
             const Metrics te = evaluator.run(*s.model, ds.test);
             const Metrics trm = opt.eval_train ? evaluator.run(*s.model, ds.train) : Metrics{};
             curves.add(static_cast<double>(s.step), s.batch_loss_after, s.batch_accuracy_after, te.loss, te.accuracy,
                        trm.loss, trm.accuracy);
+            test_accuracy = te.accuracy;
         }
+        animation.record(s, test_accuracy);
         progress.update(s.step, s.steps, s.batch_loss);
         return pending_signal() == 0;
     });
@@ -393,12 +473,14 @@ int run_train(const TrainOptions& opt) {
         const std::string csv = curves_csv(curves);
         log->write(csv.data(), csv.size());
     }
+    animation.write(tr, test.accuracy, d);
     outputs.commit();
     if (tr.diverged) return static_cast<int>(ExitCode::diverged);  // --keep-diverged: written, still exit 4
 
     ModelInfo info;
     store_training_record(record, info);
     print_result(opt, cfg, d, tr, info, test, val, curves, t);
+    animation.print_summary(opt);
     if (opt.min_accuracy >= 0.0 && test.accuracy < opt.min_accuracy) {
         std::fprintf(stderr, "mnistlr: test accuracy %.4f is below --min-accuracy %.4f\n", test.accuracy,
                      opt.min_accuracy);

@@ -41,8 +41,10 @@ void draw_titles(RgbImage& img, const Font& font, const GridLayout& g, const std
     }
 }
 
-void draw_tile(RgbImage& img, const float* w, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0,
-               float s, Colormap cmap) {
+}  // namespace
+
+void draw_value_tile(RgbImage& img, const float* w, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0,
+                     float s, Colormap cmap) {
     std::vector<std::uint8_t> line(3 * std::size_t(cols) * std::size_t(S));
     for (std::uint32_t r = 0; r < rows; ++r) {
         // One upscaled pixel row of the tile, then copied S times.
@@ -101,8 +103,6 @@ void draw_colorbar(RgbImage& img, const Font& font, int top, float s, const Rend
     for (int i = 0; i < 3; ++i)
         if (i == 1 ? middle : ends) font.draw(img, text[i], left[i], baseline, kLabelPx, kTextColour, Align::left);
 }
-
-}  // namespace
 
 std::string format_scale(float s) {
     char buf[32];
@@ -199,7 +199,7 @@ RgbImage render_weight_grid(const SoftmaxModel& model, const ModelInfo& info, co
         const std::uint32_t k = classes[i];
         const float* w = model.W.data() + std::size_t(k) * P;  // column k: contiguous (column-major)
         const float s = opt.range == ScaleRange::shared ? shared : symmetric_scale(w, P, opt.clip_percentile);
-        draw_tile(img, w, model.rows, model.cols, opt.scale, g.tile_x(i), g.tile_y(i), s, opt.cmap);
+        draw_value_tile(img, w, model.rows, model.cols, opt.scale, g.tile_x(i), g.tile_y(i), s, opt.cmap);
         names.push_back(class_name(info, k));
         suffixes.push_back(opt.range == ScaleRange::per_class ? "  \u00b1" + format_scale(s) : "");
     }

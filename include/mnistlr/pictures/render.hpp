@@ -93,6 +93,16 @@ float symmetric_scale(const float* w, std::size_t n, double percentile);
 // kept so that labels side by side line up ("0.512", "0.490", "1.23", "12.3", "123").
 std::string format_scale(float s);
 
+// One tile: value v[r * cols + c] drawn as the S x S block at (x0 + c S, y0 + r S), coloured
+// colormap_color(cmap, v / s) (a division, so v = s gives exactly 1; 0 when s = 0). The weight grid's
+// tiles, and the evidence maps of explain. Precondition: the tile lies inside the image.
+void draw_value_tile(RgbImage& img, const float* v, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0,
+                     float s, Colormap cmap);
+
+// The colorbar described above, its bar's top edge at row `top`, labelled for scale s and opt's
+// colormap, range and clip.
+void draw_colorbar(RgbImage& img, const Font& font, int top, float s, const RenderOptions& opt);
+
 // Titles are class_name(info, k). Throws Error when only_class is not a class of the model or the
 // options are out of range.
 RgbImage render_weight_grid(const SoftmaxModel& model, const ModelInfo& info, const RenderOptions& opt,

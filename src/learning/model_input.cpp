@@ -1,0 +1,69 @@
+#include "mnistlr/learning/model_input.hpp"
+
+#include <algorithm>
+
+#include "mnistlr/data/file_io.hpp"
+#include "mnistlr/data/idx.hpp"
+#include "mnistlr/error.hpp"
+#include "mnistlr/learning/preprocess.hpp"
+
+namespace mnistlr {
+
+std::string index_out_of_range(std::size_t index, std::size_t count) {
+    return "--index " + std::to_string(index) + " is out of range (" +
+           (count == 0 ? std::string("the file holds no images")
+                       : "the file holds " + std::to_string(count) + " images: 0 to " + std::to_string(count - 1)) +
+           ")";
+}
+
+ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& indices, std::uint32_t rows,
+                       std::uint32_t cols) {
+    IdxFile f = IdxFile::open(path);
+    const auto& dims = f.dims();
+    if (dims.size() != 3)
+        throw Error(path, "--idx takes an image file with 3 dimensions (count x rows x cols), this one has " +
+                              std::to_string(dims.size()));
+    if (dims[1] != rows || dims[2] != cols)
+        throw Error(path, "images are " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
+                              " but the model expects " + std::to_string(rows) + " x " + std::to_string(cols));
+    for (std::size_t i : indices)
+        if (i >= f.count()) throw Error(path, index_out_of_range(i, f.count()));
+    const std::vector<std::uint8_t> pixels = f.read_items(indices);  // the requested images, in order
+    const std::size_t P = std::size_t{rows} * cols;
+    ModelInputs out;
+    for (std::size_t i : indices)
+        out.items.push_back({base_name(path) + "[" + std::to_string(i) + "]", path, static_cast<long long>(i), -1});
+    out.X.resize(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(indices.size()));
+    load_columns_range(pixels.data(), P, 0, indices.size(), out.X);
+    return out;
+}
+
+ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t rows, std::uint32_t cols) {
+    ModelInputs out;
+    out.X.resize(static_cast<Eigen::Index>(std::size_t{rows} * cols), static_cast<Eigen::Index>(paths.size()));
+    for (const auto& path : paths) {
+        const std::vector<float> x = preprocess_image(load_image(path), rows, cols, path).v;
+        std::copy(x.begin(), x.end(), out.X.col(static_cast<Eigen::Index>(out.items.size())).data());
+        out.items.push_back({path, path, -1, -1});
+    }
+    return out;
+}
+
+ModelInputs split_inputs(const Split& split, const std::vector<std::size_t>& indices, const std::string& split_name) {
+    for (std::size_t i : indices)
+        if (i >= split.count) throw Error(split.images_path, index_out_of_range(i, split.count));
+    const std::size_t P = split.pixels_per_image();
+    ModelInputs out;
+    out.X.resize(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(indices.size()));
+    for (std::size_t j = 0; j < indices.size(); ++j) {
+        const std::size_t i = indices[j];
+        out.items.push_back({split_name + "[" + std::to_string(i) + "]", split.images_path, static_cast<long long>(i),
+                             split.label(i)});
+        Matrix one(static_cast<Eigen::Index>(P), 1);
+        load_columns_range(split.image(i), P, 0, 1, one);
+        out.X.col(static_cast<Eigen::Index>(j)) = one.col(0);
+    }
+    return out;
+}
+
+}  // namespace mnistlr
