@@ -49,6 +49,7 @@ cmds=(
   "seed_numpy.py|$py $peers/seed_numpy.py $mnist"
   "seed_torch.py|$py $peers/seed_torch.py $mnist"
   "mnistlr plot-weights|$bin plot-weights $out/w.bin $out/w.png"
+  "mnistlr train --animate (100 frames, scale 4)|$bin train --data $mnist -o $out/a.bin --animate $out/a.gif --quiet"
   "mnistlr train --recipe best (MNIST)|$bin train --data $mnist --recipe best -o $out/b.bin --quiet"
   "mnistlr train --recipe best (Fashion)|$bin train --data $fashion --recipe best -o $out/f.bin --quiet"
   "mnistlr train --eval-every 1|$bin train --data $mnist --eval-every 1 -o $out/e.bin --quiet"
@@ -85,7 +86,8 @@ print(f"| command | median wall time | peak RSS | ratio |")
 print(f"|---|---|---|---|")
 def ratio(name):
     pairs = {"seed_numpy.py": "mnistlr train (reference)", "seed_torch.py": "mnistlr train (reference)",
-             "seed_numpy.py --eval-every-step": "mnistlr train --eval-every 1"}
+             "seed_numpy.py --eval-every-step": "mnistlr train --eval-every 1",
+             "mnistlr train --animate (100 frames, scale 4)": "mnistlr train (reference)"}
     if name in pairs and pairs[name] in t:
         return f"{t[name] / t[pairs[name]]:.1f}x the time of `{pairs[name]}`"
     return ""

@@ -302,3 +302,40 @@ TEST(Animation, class_names_title_the_tiles) {
             ASSERT_EQ(named.at(named.count() - 1, g.tile_x(0) + x, g.tile_y(0) + y),
                       plain.at(plain.count() - 1, g.tile_x(0) + x, g.tile_y(0) + y));
 }
+
+TEST(Animation, every_frame_is_within_the_hold_tolerance_of_its_exact_levels_and_white_stays_exact) {
+    AnimationOptions opt;
+    opt.frame_every = 1;  // small steps: many pixels move by one level, so the holding is exercised
+    const AnimatedRun run = train_animated(40, opt);
+    const auto gif = decode(run.anim);
+    ASSERT_EQ(gif.count(), run.anim.frames());
+    const GridLayout g = layout_of(6, 5, 3, 4);
+    const auto palette = animation_palette(Colormap::rdbu);
+    std::vector<int> level_of(1 << 24, -1);
+    for (int i = 0; i < kPaletteLevels; ++i) {
+        const Rgb c = palette[std::size_t(i)];
+        level_of[std::size_t(c.r) << 16 | std::size_t(c.g) << 8 | c.b] = i;
+    }
+    int worst = 0, held = 0;
+    for (std::size_t f = 0; f < gif.count(); ++f) {
+        const SoftmaxModel m = run.anim.frame_model(f);
+        const float s = run.anim.frame_scale(f);
+        for (std::size_t k = 0; k < 3; ++k)
+            for (int y = 0; y < g.tile_h; y += 4)
+                for (int x = 0; x < g.tile_w; x += 4) {
+                    const Rgb c = gif.at(f, g.tile_x(k) + x, g.tile_y(k) + y);
+                    const int shown = level_of[std::size_t(c.r) << 16 | std::size_t(c.g) << 8 | c.b];
+                    ASSERT_GE(shown, 0) << "frame " << f << ": a tile pixel that is not a colormap level";
+                    const float w = m.W(Eigen::Index(y / 4 * 5 + x / 4), Eigen::Index(k));
+                    const int exact = s > 0.0f ? palette_level(w / s) : palette_level(0.0f);
+                    const int gap = std::abs(shown - exact);
+                    worst = std::max(worst, gap);
+                    held += gap != 0 ? 1 : 0;
+                    if (exact == palette_level(0.0f) || f == 0 || f + 1 == gif.count()) {
+                        ASSERT_EQ(shown, exact) << "frame " << f;  // white, the first and the last frame: exact
+                    }
+                }
+    }
+    EXPECT_EQ(worst, kHoldLevels);
+    EXPECT_GT(held, 0);  // not vacuous: some pixels were held at the level shown
+}
