@@ -85,11 +85,60 @@ TEST(WeightsIo, truncated_file_is_refused) {
 
 TEST(WeightsIo, wrong_version_is_refused) {
     auto b = mnistlr::encode_weights(sample_model(), {});
-    put32(b, 8, 2);
+    put32(b, 8, 3);
     fix_crc(b);
-    EXPECT_NE(error_of(b).find("format version 2 is not supported (expected 1); re-run mnistlr train"),
+    EXPECT_NE(error_of(b).find("format version 3 is not supported (expected 1 or 2); re-run mnistlr train"),
               std::string::npos)
         << error_of(b);
+}
+
+TEST(WeightsIo, deskewed_model_is_version_2_and_round_trips) {
+    mnistlr::ModelInfo info;
+    info.settings = {{"lr", 0.5}};
+    mnistlr::set_expects_deskewed(info, true);
+    const auto b = mnistlr::encode_weights(sample_model(), info);
+    EXPECT_EQ(b[8], 2);
+    const auto wf = mnistlr::decode_weights(b.data(), b.size(), "w");
+    EXPECT_TRUE(mnistlr::expects_deskewed(wf.info));
+    EXPECT_TRUE(mnistlr::training_record(wf.info).deskew);
+    // Without the mark: version 1, and exactly the bytes of a model that never had it.
+    mnistlr::set_expects_deskewed(info, false);
+    const auto raw = mnistlr::encode_weights(sample_model(), info);
+    EXPECT_EQ(raw[8], 1);
+    mnistlr::ModelInfo plain;
+    plain.settings = {{"lr", 0.5}};
+    EXPECT_EQ(raw, mnistlr::encode_weights(sample_model(), plain));
+}
+
+TEST(WeightsIo, version_1_file_of_the_previous_format_still_loads) {
+    // A version-1 file as the previous mnistlr wrote it (its settings carry no "deskew" key).
+    mnistlr::ModelInfo info;
+    info.settings = {{"lr", 0.5}, {"steps", 1000}, {"recipe", "custom"}};
+    const auto b = mnistlr::encode_weights(sample_model(), info);
+    ASSERT_EQ(b[8], 1);
+    const auto wf = mnistlr::decode_weights(b.data(), b.size(), "w");
+    EXPECT_FALSE(mnistlr::expects_deskewed(wf.info));
+    EXPECT_EQ(wf.info.settings, info.settings);
+}
+
+TEST(WeightsIo, preprocessing_that_disagrees_with_the_version_is_refused) {
+    mnistlr::ModelInfo info;
+    mnistlr::set_expects_deskewed(info, true);
+    auto v1 = mnistlr::encode_weights(sample_model(), info);  // version 2 ...
+    put32(v1, 8, 1);                                           // ... relabelled 1
+    fix_crc(v1);
+    EXPECT_EQ(error_of(v1), "w.bin: weights format version 1 cannot record deskewed inputs; re-run mnistlr train to "
+                            "make a new one");
+    auto v2 = mnistlr::encode_weights(sample_model(), {});
+    put32(v2, 8, 2);
+    fix_crc(v2);
+    EXPECT_EQ(error_of(v2), "w.bin: weights format version 2 records no preprocessing; re-run mnistlr train to make a "
+                            "new one");
+    mnistlr::ModelInfo odd;
+    odd.settings = {{"deskew", "yes"}};
+    auto s = mnistlr::encode_weights(sample_model(), odd);
+    EXPECT_EQ(error_of(s), "w.bin: weights file setting \"deskew\" must be true or false; re-run mnistlr train to "
+                           "make a new one");
 }
 
 TEST(WeightsIo, bad_magic_and_absurd_sizes_are_refused_before_allocating) {

@@ -42,6 +42,9 @@ struct TrainOptions {
     float smooth = 0.0f;            // smoothness penalty on the weight pictures
     std::size_t validation = 0;   // hold out the first N training images
     std::string recipe;           // "reference" | "best": a named set of the flags above
+    bool deskew = false;          // deskew every image before training (deskew.hpp); recorded in the model
+    bool deskew_given = false;    // --deskew or --no-deskew was on the command line (else the recipe decides)
+    bool zero_blank = false;      // keep the weights of pixels no training image inks at 0
     unsigned threads = 0;         // evaluation threads (0: up to 2, per hardware)
     std::string animate;                   // GIF of the templates forming (animation.hpp); empty: none
     std::size_t frame_every = 0;           // one frame every N steps; 0: about 100 frames

@@ -17,6 +17,7 @@
 #include "mnistlr/data/dataset.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/model_files/model_info.hpp"
+#include "mnistlr/learning/deskew.hpp"
 #include "mnistlr/learning/evaluate.hpp"
 #include "mnistlr/model_files/model_io.hpp"
 
@@ -50,7 +51,8 @@ void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& sp
         name_w = std::max(name_w, names[k].size());
     }
     std::printf("model     %s  (%u classes, %u x %u pixels)\n", printable(opt.weights).c_str(), K, wf.model.rows, wf.model.cols);
-    std::printf("data      %s  (%s split, %zu images)\n", printable(split.images_path).c_str(), opt.split.c_str(), m.count);
+    std::printf("data      %s  (%s split, %zu images%s)\n", printable(split.images_path).c_str(), opt.split.c_str(), m.count,
+                expects_deskewed(wf.info) ? ", deskewed as the model was trained" : "");
     std::printf("loss      %.4f\n", m.loss);
     std::printf("accuracy  %.4f  (%zu of %zu correct)\n\n", m.accuracy, m.correct, m.count);
 
@@ -113,6 +115,7 @@ nlohmann::json to_json(const EvalOptions& opt, const std::string& data_dir, cons
                         {"image_rows", wf.model.rows},
                         {"image_cols", wf.model.cols},
                         {"classes", K},
+                        {"deskewed", expects_deskewed(wf.info)},
                         {"class_names", names},
                         {"count", m.count},
                         {"correct", m.correct},
@@ -176,7 +179,8 @@ int run_eval(const EvalOptions& opt) {
     req.dir = opt.data.empty() ? find_data_dir(req.dataset) : opt.data;
     const LoadedData loaded = load_data(req);
     const std::string& data_dir = loaded.dir;
-    const Split& split = opt.split == "train" ? loaded.data.train : loaded.data.test;
+    Split split = opt.split == "train" ? loaded.data.train : loaded.data.test;
+    if (expects_deskewed(wf.info)) deskew_split(split, opt.threads);  // as train deskewed its data
     const Metrics m = evaluate(wf.model, split, opt.threads);  // checks image size and labels against the model
 
     if (opt.json) {

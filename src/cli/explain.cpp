@@ -18,6 +18,7 @@
 #include "mnistlr/data/file_io.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/learning/model_input.hpp"
+#include "mnistlr/model_files/model_info.hpp"
 #include "mnistlr/model_files/model_io.hpp"
 #include "mnistlr/pictures/evidence.hpp"
 #include "mnistlr/pictures/explain_figure.hpp"
@@ -31,13 +32,14 @@ namespace {
 // `outputs`, so that the figure can never overwrite one.
 ModelInputs gather_inputs(const ExplainOptions& opt, const WeightsFile& wf, OutputSet& outputs) {
     const SoftmaxModel& m = wf.model;
+    const bool deskew = expects_deskewed(wf.info);  // as predict: what the model was trained on
     if (!opt.images.empty()) {
         for (const auto& path : opt.images) outputs.add_input(path);
-        return image_inputs(opt.images, m.rows, m.cols);
+        return image_inputs(opt.images, m.rows, m.cols, deskew);
     }
     if (!opt.idx.empty()) {
         outputs.add_input(opt.idx);
-        return idx_inputs(opt.idx, opt.indices, m.rows, m.cols);
+        return idx_inputs(opt.idx, opt.indices, m.rows, m.cols, deskew);
     }
     const LoadedData loaded = load_model_data(wf, {opt.data, opt.dataset, opt.transpose});
     const Split& split = opt.split == "train" ? loaded.data.train : loaded.data.test;
@@ -46,7 +48,7 @@ ModelInputs gather_inputs(const ExplainOptions& opt, const WeightsFile& wf, Outp
         throw Error(split.images_path, "images are " + std::to_string(split.rows) + " x " + std::to_string(split.cols) +
                                            " but the model expects " + std::to_string(m.rows) + " x " +
                                            std::to_string(m.cols));
-    return split_inputs(split, opt.indices, opt.split);
+    return split_inputs(split, opt.indices, opt.split, deskew);
 }
 
 std::vector<std::string> class_names(const WeightsFile& wf) {

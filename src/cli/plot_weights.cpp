@@ -7,6 +7,7 @@
 #include "mnistlr/pictures/colormap.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/data/file_io.hpp"
+#include "mnistlr/model_files/model_info.hpp"
 #include "mnistlr/model_files/model_io.hpp"
 #include "mnistlr/pictures/png.hpp"
 #include "mnistlr/pictures/render.hpp"
@@ -60,6 +61,7 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
     AtomicFile& out = outputs.add(opt.output);
     for (const auto& in : model_files(opt.weights)) outputs.add_input(in);
     const WeightsFile wf = load_model(opt.weights);
+    if (expects_deskewed(wf.info)) ro.note = "inputs deskewed: each template scores images sheared upright (train --deskew)";
     const std::uint32_t K = wf.model.classes();
     if (opt.only_class >= 0) {
         if (static_cast<std::uint32_t>(opt.only_class) >= K)
@@ -87,7 +89,8 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
         scale = "scale \u00b1" + format_scale(symmetric_scale(wf.model.W.data(), std::size_t(wf.model.W.size()),
                                                                ro.clip_percentile));
     }
-    std::printf("%s -> %s (%d x %d), %s\n", what.c_str(), printable(opt.output).c_str(), img.width, img.height, scale.c_str());
+    std::printf("%s -> %s (%d x %d), %s%s\n", what.c_str(), printable(opt.output).c_str(), img.width, img.height,
+                scale.c_str(), ro.note.empty() ? "" : ", inputs deskewed");
     return 0;
 }
 

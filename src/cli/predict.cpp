@@ -17,6 +17,7 @@
 #include "mnistlr/data/file_io.hpp"
 #include "mnistlr/learning/model.hpp"
 #include "mnistlr/learning/model_input.hpp"
+#include "mnistlr/model_files/model_info.hpp"
 #include "mnistlr/model_files/model_io.hpp"
 
 namespace mnistlr::cli {
@@ -86,8 +87,9 @@ std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
 int run_predict(const PredictOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
     const SoftmaxModel& model = wf.model;
-    const ModelInputs given = opt.idx.empty() ? image_inputs(opt.images, model.rows, model.cols)
-                                              : idx_inputs(opt.idx, opt.indices, model.rows, model.cols);
+    const bool deskew = expects_deskewed(wf.info);  // the model sees its inputs as it saw its training set
+    const ModelInputs given = opt.idx.empty() ? image_inputs(opt.images, model.rows, model.cols, deskew)
+                                              : idx_inputs(opt.idx, opt.indices, model.rows, model.cols, deskew);
     const std::vector<InputItem>& inputs = given.items;
     const Matrix P = probabilities(model, given.X);  // K x n
     const std::size_t k = std::min<std::size_t>(opt.k, model.classes());

@@ -5,6 +5,7 @@
 #include "mnistlr/data/file_io.hpp"
 #include "mnistlr/data/idx.hpp"
 #include "mnistlr/error.hpp"
+#include "mnistlr/learning/deskew.hpp"
 #include "mnistlr/learning/preprocess.hpp"
 
 namespace mnistlr {
@@ -17,7 +18,7 @@ std::string index_out_of_range(std::size_t index, std::size_t count) {
 }
 
 ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& indices, std::uint32_t rows,
-                       std::uint32_t cols) {
+                       std::uint32_t cols, bool deskew) {
     IdxFile f = IdxFile::open(path);
     const auto& dims = f.dims();
     if (dims.size() != 3)
@@ -28,8 +29,15 @@ ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& 
                               " but the model expects " + std::to_string(rows) + " x " + std::to_string(cols));
     for (std::size_t i : indices)
         if (i >= f.count()) throw Error(path, index_out_of_range(i, f.count()));
-    const std::vector<std::uint8_t> pixels = f.read_items(indices);  // the requested images, in order
+    std::vector<std::uint8_t> pixels = f.read_items(indices);  // the requested images, in order
     const std::size_t P = std::size_t{rows} * cols;
+    if (deskew) {
+        std::vector<std::uint8_t> one(P);
+        for (std::size_t j = 0; j < indices.size(); ++j) {
+            deskew_image(pixels.data() + j * P, rows, cols, one.data());
+            std::copy(one.begin(), one.end(), pixels.begin() + static_cast<std::ptrdiff_t>(j * P));
+        }
+    }
     ModelInputs out;
     for (std::size_t i : indices)
         out.items.push_back({base_name(path) + "[" + std::to_string(i) + "]", path, static_cast<long long>(i), -1});
@@ -38,29 +46,38 @@ ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& 
     return out;
 }
 
-ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t rows, std::uint32_t cols) {
+ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t rows, std::uint32_t cols,
+                         bool deskew) {
     ModelInputs out;
     out.X.resize(static_cast<Eigen::Index>(std::size_t{rows} * cols), static_cast<Eigen::Index>(paths.size()));
     for (const auto& path : paths) {
         const std::vector<float> x = preprocess_image(load_image(path), rows, cols, path).v;
-        std::copy(x.begin(), x.end(), out.X.col(static_cast<Eigen::Index>(out.items.size())).data());
+        float* col = out.X.col(static_cast<Eigen::Index>(out.items.size())).data();
+        if (deskew) {
+            deskew_image(x.data(), rows, cols, col);
+        } else {
+            std::copy(x.begin(), x.end(), col);
+        }
         out.items.push_back({path, path, -1, -1});
     }
     return out;
 }
 
-ModelInputs split_inputs(const Split& split, const std::vector<std::size_t>& indices, const std::string& split_name) {
+ModelInputs split_inputs(const Split& split, const std::vector<std::size_t>& indices, const std::string& split_name,
+                         bool deskew) {
     for (std::size_t i : indices)
         if (i >= split.count) throw Error(split.images_path, index_out_of_range(i, split.count));
     const std::size_t P = split.pixels_per_image();
     ModelInputs out;
     out.X.resize(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(indices.size()));
+    std::vector<std::uint8_t> straight(deskew ? P : 0);
     for (std::size_t j = 0; j < indices.size(); ++j) {
         const std::size_t i = indices[j];
         out.items.push_back({split_name + "[" + std::to_string(i) + "]", split.images_path, static_cast<long long>(i),
                              split.label(i)});
         Matrix one(static_cast<Eigen::Index>(P), 1);
-        load_columns_range(split.image(i), P, 0, 1, one);
+        if (deskew) deskew_image(split.image(i), split.rows, split.cols, straight.data());
+        load_columns_range(deskew ? straight.data() : split.image(i), P, 0, 1, one);
         out.X.col(static_cast<Eigen::Index>(j)) = one.col(0);
     }
     return out;

@@ -64,6 +64,19 @@ constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEps = 1e-8f;
 
 }  // namespace
 
+std::vector<std::uint32_t> blank_pixels(const Split& data) {
+    const std::size_t P = data.pixels_per_image();
+    std::vector<std::uint8_t> ink(P, 0);  // OR of every image: nonzero where some image inks
+    for (std::size_t i = 0; i < data.count; ++i) {
+        const std::uint8_t* img = data.image(i);
+        for (std::size_t p = 0; p < P; ++p) ink[p] |= img[p];
+    }
+    std::vector<std::uint32_t> blank;
+    for (std::size_t p = 0; p < P; ++p)
+        if (ink[p] == 0) blank.push_back(static_cast<std::uint32_t>(p));
+    return blank;
+}
+
 Stepper::Stepper(const Split& data, std::uint32_t classes, const TrainConfig& config)
     : data_(data),
       cfg_(validated(data, classes, config)),
@@ -86,6 +99,7 @@ Stepper::Stepper(const Split& data, std::uint32_t classes, const TrainConfig& co
         vb_ = Vector::Zero(classes);
         sb_ = Vector::Zero(classes);
     }
+    if (cfg_.zero_blank && (cfg_.l2 != 0.0f || cfg_.smooth != 0.0f)) blank_ = blank_pixels(data);
     batcher_.next(cfg_.batch, next_idx_.data());
     const auto tail = static_cast<std::size_t>(std::llround(cfg_.average_tail * static_cast<double>(cfg_.steps)));
     if (tail > 0) {
@@ -111,6 +125,8 @@ double Stepper::step() {
     }
     // dW, db: the gradient of the minibatch's loss with the L2 and smoothness terms (model.hpp).
     const double loss = batch_gradient(m_, rows_.data(), y_.data(), B, cfg_.l2, cfg_.smooth, Z_, dW_, db_);
+    for (Eigen::Index k = 0; k < dW_.cols(); ++k)  // zero_blank: only the penalties act there; keep W at 0
+        for (std::uint32_t p : blank_) dW_(p, k) = 0.0f;
     const float lr = scheduled_lr(cfg_, t_);
     if (cfg_.optimizer == Optimizer::adam) {  // W -= lr m^ / (sqrt(v^) + eps), m^ v^ bias-corrected
         const double t = static_cast<double>(t_ + 1);

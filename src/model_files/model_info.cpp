@@ -64,6 +64,8 @@ void store_training_record(const TrainingRecord& r, ModelInfo& info) {
                      {"train_count", r.train_count}};
     if (r.transposed) info.settings["transposed"] = *r.transposed;
     if (r.interrupted) info.settings["interrupted"] = true;
+    if (r.zero_blank) info.settings["zero_blank"] = true;
+    if (r.deskew) info.settings["deskew"] = true;
     info.metrics = nlohmann::json::object();
     if (r.test_accuracy) info.metrics["test_accuracy"] = *r.test_accuracy;
     if (r.test_loss) info.metrics["test_loss"] = *r.test_loss;
@@ -92,6 +94,8 @@ TrainingRecord training_record(const ModelInfo& info) {
     read(s, "transposed", r.transposed);
     read(s, "train_count", r.train_count);
     read(s, "interrupted", r.interrupted);
+    read(s, "zero_blank", r.zero_blank);
+    read(s, "deskew", r.deskew);
     const nlohmann::json& m = info.metrics.is_object() ? info.metrics : nlohmann::json::object();
     read(m, "test_accuracy", r.test_accuracy);
     read(m, "test_loss", r.test_loss);
@@ -99,6 +103,21 @@ TrainingRecord training_record(const ModelInfo& info) {
     read(m, "validation_accuracy", r.validation_accuracy);
     read(m, "validation_loss", r.validation_loss);
     return r;
+}
+
+bool expects_deskewed(const ModelInfo& info) {
+    if (!info.settings.is_object()) return false;
+    const auto it = info.settings.find("deskew");
+    return it != info.settings.end() && it->is_boolean() && it->get<bool>();
+}
+
+void set_expects_deskewed(ModelInfo& info, bool deskew) {
+    if (!info.settings.is_object()) info.settings = nlohmann::json::object();
+    if (deskew) {
+        info.settings["deskew"] = true;
+    } else {
+        info.settings.erase("deskew");
+    }
 }
 
 }  // namespace mnistlr

@@ -81,7 +81,8 @@ const char* const kPairHint = " (a model directory holds W.npy and b.npy, as mni
 
 }  // namespace
 
-SoftmaxModel load_npy_model(const std::string& dir) {
+SoftmaxModel load_npy_model(const std::string& dir, bool* deskew) {
+    if (deskew) *deskew = false;
     const std::string w_path = dir + "/W.npy", b_path = dir + "/b.npy";
     for (const auto* p : {&w_path, &b_path})
         if (!exists(*p)) throw Error(dir, "no " + p->substr(dir.size() + 1) + " in this directory" + kPairHint);
@@ -101,6 +102,11 @@ SoftmaxModel load_npy_model(const std::string& dir) {
             m["rows"].get<std::uint64_t>() <= kMaxSide && m["cols"].get<std::uint64_t>() <= kMaxSide) {
             rows = m["rows"].get<std::uint32_t>();
             cols = m["cols"].get<std::uint32_t>();
+        }
+        if (const auto it = m.find("deskew"); it != m.end()) {
+            if (!it->is_boolean())
+                throw Error(manifest_path, "\"deskew\" must be true or false; re-run mnistlr export");
+            if (deskew) *deskew = it->get<bool>();
         }
     }
     const NpyArray W = decode_npy(w_bytes.data(), w_bytes.size(), w_path);
@@ -154,7 +160,9 @@ std::vector<std::string> model_files(const std::string& path) {
 WeightsFile load_model(const std::string& path) {
     if (is_directory(path)) {
         WeightsFile wf;
-        wf.model = load_npy_model(path);
+        bool deskew = false;
+        wf.model = load_npy_model(path, &deskew);
+        set_expects_deskewed(wf.info, deskew);
         return wf;
     }
     if (ends_with(path, ".npy") && exists(path))
@@ -162,7 +170,8 @@ WeightsFile load_model(const std::string& path) {
     return load_weights(path);
 }
 
-NpyPaths export_npy(const SoftmaxModel& model, const std::string& dir, const std::vector<std::string>& inputs) {
+NpyPaths export_npy(const SoftmaxModel& model, const std::string& dir, const std::vector<std::string>& inputs,
+                    bool deskew) {
     make_dirs(dir);
     const std::string base = ends_with(dir, "/") ? dir : dir + "/";
     NpyPaths out{base + "W.npy", base + "b.npy", base + kManifestName};
@@ -170,9 +179,10 @@ NpyPaths export_npy(const SoftmaxModel& model, const std::string& dir, const std
     // Column-major pixels x classes storage is class-major: it is W.npy's (classes, pixels) row-major.
     const auto w = encode_npy(model.W.data(), {K, P});
     const auto b = encode_npy(model.b.data(), {K});
-    const nlohmann::json manifest = {{"format", kManifestFormat}, {"version", 1},      {"rows", model.rows},
-                                     {"cols", model.cols},        {"classes", K},      {"W.npy", member_entry(w)},
-                                     {"b.npy", member_entry(b)}};
+    nlohmann::json manifest = {{"format", kManifestFormat}, {"version", 1},      {"rows", model.rows},
+                               {"cols", model.cols},        {"classes", K},      {"W.npy", member_entry(w)},
+                               {"b.npy", member_entry(b)}};
+    if (deskew) manifest["deskew"] = true;  // absent otherwise: the manifest of a raw model is as before
     const std::string mtext = manifest.dump(2) + "\n";
     // The manifest is renamed first: whichever later rename fails, the directory then holds a pair
     // that the manifest does not describe, which load_npy_model refuses.

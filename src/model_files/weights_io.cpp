@@ -65,7 +65,7 @@ std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelI
     std::vector<std::uint8_t> out(kHeader + 4 * (P * K + K) + text.size() + 4);
     std::memcpy(out.data(), kMagic, 8);
     std::uint8_t* p = out.data() + 8;
-    p = put32(p, kWeightsVersion);
+    p = put32(p, expects_deskewed(info) ? kWeightsVersionPreprocessed : kWeightsVersion);
     p = put32(p, model.rows);
     p = put32(p, model.cols);
     p = put32(p, K);
@@ -86,9 +86,10 @@ WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std
     if (std::memcmp(data, kMagic, 8) != 0)
         throw Error(name, "not an mnistlr weights file (bad magic; expected \"MNISTLRW\")");
     const std::uint32_t version = get32(data + 8);
-    if (version != kWeightsVersion)
+    if (version != kWeightsVersion && version != kWeightsVersionPreprocessed)
         throw Error(name, "weights format version " + std::to_string(version) + " is not supported (expected " +
-                              std::to_string(kWeightsVersion) + ")" + kRetrain);
+                              std::to_string(kWeightsVersion) + " or " + std::to_string(kWeightsVersionPreprocessed) +
+                              ")" + kRetrain);
     const std::uint32_t rows = get32(data + 12), cols = get32(data + 16), K = get32(data + 20),
                         meta_bytes = get32(data + 24);
     if (rows == 0 || cols == 0 || rows > kMaxSide || cols > kMaxSide)
@@ -135,6 +136,13 @@ WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std
         }
     }
     if (auto it = meta.find("settings"); it != meta.end() && it->is_object()) wf.info.settings = *it;
+    // The preprocessing decides what every command feeds the model: it must be unambiguous.
+    if (auto it = wf.info.settings.find("deskew"); it != wf.info.settings.end() && !it->is_boolean())
+        throw Error(name, "weights file setting \"deskew\" must be true or false" + std::string(kRetrain));
+    if (expects_deskewed(wf.info) != (version == kWeightsVersionPreprocessed))
+        throw Error(name, "weights format version " + std::to_string(version) +
+                              (version == kWeightsVersion ? " cannot record deskewed inputs" : " records no preprocessing") +
+                              kRetrain);
     if (auto it = meta.find("metrics"); it != meta.end() && it->is_object()) wf.info.metrics = *it;
     return wf;
 }

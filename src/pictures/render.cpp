@@ -132,7 +132,8 @@ GridLayout weight_grid_layout(std::uint32_t rows, std::uint32_t cols, std::uint3
     std::int64_t C = opt.grid_cols > 0 ? std::min<std::int64_t>(opt.grid_cols, tiles) : auto_columns(tiles);
     const std::int64_t R = (std::int64_t{tiles} + C - 1) / C;
     const std::int64_t width = C * tile_w + (C + 1) * kGutter;
-    const std::int64_t height = kGutter + R * (kTitleBand + tile_h + kGutter) + (opt.colorbar ? kColorbarBand : 0);
+    const std::int64_t height = kGutter + R * (kTitleBand + tile_h + kGutter) + (opt.colorbar ? kColorbarBand : 0) +
+                                (opt.note.empty() ? 0 : kNoteBand);
     if (width > kMaxRenderedSide || height > kMaxRenderedSide || width * height > kMaxRenderedPixels)
         throw Error("the image would be " + std::to_string(width) + " x " + std::to_string(height) +
                     " pixels, more than the limit (" + std::to_string(kMaxRenderedSide) + " per side, " +
@@ -207,6 +208,11 @@ RgbImage render_weight_grid(const SoftmaxModel& model, const ModelInfo& info, co
     if (opt.colorbar) {
         const int grid_bottom = kGutter + g.grid_rows * (kTitleBand + g.tile_h + kGutter);
         draw_colorbar(img, font, grid_bottom + 4, shared, opt);
+    }
+    if (!opt.note.empty()) {
+        const int baseline = g.height - kNoteBand + 4 + static_cast<int>(std::lround(font.ascent(kLabelPx)));
+        const std::string line = font.elide(opt.note, kLabelPx, static_cast<float>(g.width - 2 * kGutter));
+        font.draw(img, line, static_cast<float>(kGutter), baseline, kLabelPx, kTextColour, Align::left);
     }
     return img;
 }

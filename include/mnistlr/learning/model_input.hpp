@@ -5,6 +5,9 @@
 //
 //   IDX file / split image i:  x = byte / 255.0f   (load_columns_range)
 //   image file:                x = preprocess_image(load_image(path), rows, cols, path)
+// With `deskew` (a model trained on deskewed images, deskew.hpp) each image is deskewed first, as
+// train deskewed its training set: IDX and split images as bytes (deskew_image, rounded to uint8,
+// exactly what training and evaluation saw), image files as the prepared floats.
 #pragma once
 
 #include <cstddef>
@@ -34,16 +37,18 @@ struct ModelInputs {
 // to the largest index). Throws Error "<path>: ..." for a file that is not count x rows x cols with
 // the model's rows x cols, or an index out of range ("--index 12 is out of range (...)").
 ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& indices, std::uint32_t rows,
-                       std::uint32_t cols);
+                       std::uint32_t cols, bool deskew = false);
 
 // Image files (PNG, JPEG, ...), each decoded and framed MNIST-style into rows x cols. Throws
 // Error "<path>: ..." for an unreadable, undecodable or blank image.
-ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t rows, std::uint32_t cols);
+ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t rows, std::uint32_t cols,
+                         bool deskew = false);
 
 // Images `indices` of a loaded split (as load_data prepared them: upright, labels 0-based), with
 // their labels. `split_name` ("test", "train") names them: "test[3]". Throws Error "<images
 // file>: --index ... is out of range" like idx_inputs.
-ModelInputs split_inputs(const Split& split, const std::vector<std::size_t>& indices, const std::string& split_name);
+ModelInputs split_inputs(const Split& split, const std::vector<std::size_t>& indices, const std::string& split_name,
+                         bool deskew = false);
 
 // The message idx_inputs and split_inputs give for an index out of a file of `count` images.
 std::string index_out_of_range(std::size_t index, std::size_t count);

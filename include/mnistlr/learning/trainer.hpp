@@ -42,6 +42,12 @@ struct TrainConfig {
     // Smoothness penalty on the weight pictures: loss += smooth/2 * sum over classes and pairs of
     // 4-neighbour pixels (p, q) of (W[p] - W[q])^2. 0: off (the reference).
     float smooth = 0.0f;
+    // Pixels that no training image inks (0 in every image) have a data gradient of exactly 0; the
+    // L2 and smoothness terms alone would move their weights (Adam scales even a tiny gradient to a
+    // step of about lr), painting the picture where there is no data. With zero_blank their
+    // gradient is set to 0, so their weights stay exactly 0 (W starts at 0): the loss is minimised
+    // over the other weights, these fixed at 0. false: the plain penalties (the reference).
+    bool zero_blank = false;
     // Tail (Polyak) averaging: the returned model is the mean of the iterates of the last
     // average_tail * steps steps (0: the last iterate, as the reference).
     double average_tail = 0.0;
@@ -80,13 +86,17 @@ struct TrainResult {
     double divergence_loss = 0.0;  // the loss that tripped it (single or windowed mean)
 };
 
+// The pixels (indices into rows x cols) that are 0 in every image of the split, in increasing order.
+std::vector<std::uint32_t> blank_pixels(const Split& data);
+
 // One training step at a time over a split, with the optimizer TrainConfig names (SGD, momentum or
 // Nesterov SGD, Adam), its schedule and tail averaging: owns the model, the batcher, the optimizer's
 // state and every buffer (allocated in the constructor; step() does not allocate). train() drives
 // it; benchmarks time step() alone.
 class Stepper {
 public:
-    // Validates the shape (as train() does) and the configuration (throws Error), then allocates.
+    // Validates the shape (as train() does) and the configuration (throws Error), then allocates
+    // (and, with zero_blank, finds the blank pixels: one pass over the split).
     Stepper(const Split& data, std::uint32_t classes, const TrainConfig& config);
 
     // Draws the next minibatch, computes its gradient with batch_gradient (model.hpp: the
@@ -116,6 +126,7 @@ private:
     Vector db_, vb_, sb_;
     SoftmaxModel avg_;
     std::size_t avg_start_ = 0, averaged_ = 0, t_ = 0;
+    std::vector<std::uint32_t> blank_;  // zero_blank: the pixels no training image inks
 };
 
 // The learning rate of step t (0-based) of T under a schedule.

@@ -7,7 +7,9 @@
 //             momentum, nesterov, average (tail fraction), optimizer ("sgd" | "adam"), smooth,
 //             validation (training images held out), recipe ("custom" | "reference" | "best"),
 //             dataset (the data set kind: "mnist", "fashion", ..., "generic"), transposed (bool),
-//             train_count (training images used), interrupted (true only for a Ctrl-C save)
+//             train_count (training images used), interrupted (true only for a Ctrl-C save),
+//             zero_blank (true only when set), deskew (true only for a model trained on deskewed
+//             images, deskew.hpp: every command that scores inputs with it deskews them first)
 //   metrics   test_accuracy, test_loss, test_count; validation_accuracy and validation_loss with
 //             --validation. Absent in a Ctrl-C save (the model was not evaluated).
 // Reading is lenient, because a model may come from an older mnistlr or from elsewhere (.npy): a
@@ -52,6 +54,8 @@ struct TrainingRecord {
     std::optional<bool> transposed;  // unknown for a model from elsewhere
     std::size_t train_count = 0;
     bool interrupted = false;  // written only when true
+    bool zero_blank = false;   // written only when true (TrainConfig::zero_blank)
+    bool deskew = false;       // written only when true: the model expects deskewed inputs
     // metrics
     std::optional<double> test_accuracy, test_loss;
     std::size_t test_count = 0;
@@ -62,5 +66,12 @@ struct TrainingRecord {
 void store_training_record(const TrainingRecord& record, ModelInfo& info);
 // Reads the record back (lenient, see above).
 TrainingRecord training_record(const ModelInfo& info);
+
+// True when the model was trained on deskewed images (settings.deskew), so its inputs must be
+// deskewed the same way before scoring. A value that is not a boolean counts as false here; the
+// loaders (weights_io, model_io) refuse such a file.
+bool expects_deskewed(const ModelInfo& info);
+// Marks (or unmarks) the model as expecting deskewed inputs.
+void set_expects_deskewed(ModelInfo& info, bool deskew);
 
 }  // namespace mnistlr

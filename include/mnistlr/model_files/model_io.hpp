@@ -7,7 +7,11 @@
 //   DIR/b.npy   '<f4', shape (classes,)
 //   DIR/model.json  the manifest mnistlr export writes beside them (optional on loading):
 //               {"format": "mnistlr npy model", "version": 1, "rows": 28, "cols": 28, "classes": 10,
-//                "W.npy": {"bytes": N, "crc32": C}, "b.npy": {"bytes": N, "crc32": C}}
+//                "W.npy": {"bytes": N, "crc32": C}, "b.npy": {"bytes": N, "crc32": C},
+//                "deskew": true}
+//               "deskew" is there (and true) only for a model trained on deskewed images: loading
+//               the directory then marks the model so (model_info.hpp), and every command deskews
+//               its inputs as train did. Any other value than a boolean is refused.
 //               When it is present, both arrays must be exactly the files it records (size and CRC-32),
 //               so a W.npy of one export beside the b.npy of another is refused, and rows x cols
 //               give the image size.
@@ -29,8 +33,9 @@ namespace mnistlr {
 // is finite. Throws Error "<path>: ..." otherwise.
 WeightsFile load_model(const std::string& path);
 
-// Reads the NumPy pair from `dir` (the directory case of load_model).
-SoftmaxModel load_npy_model(const std::string& dir);
+// Reads the NumPy pair from `dir` (the directory case of load_model). `deskew`, when given, is set to
+// what the manifest records (false without a manifest).
+SoftmaxModel load_npy_model(const std::string& dir, bool* deskew = nullptr);
 
 // The manifest's file name in a model directory.
 inline constexpr const char* kManifestName = "model.json";
@@ -41,12 +46,14 @@ std::vector<std::string> model_files(const std::string& path);
 
 // Writes dir/W.npy, dir/b.npy and dir/model.json as one OutputSet (file_io.hpp: all three complete
 // before the first rename), creating dir (and missing parents) first. `inputs` are the command's
-// input files: none of them may be one of the outputs. Returns the paths written.
+// input files: none of them may be one of the outputs. `deskew`: the model expects deskewed inputs
+// (recorded in the manifest). Returns the paths written.
 struct NpyPaths {
     std::string W;
     std::string b;
     std::string manifest;
 };
-NpyPaths export_npy(const SoftmaxModel& model, const std::string& dir, const std::vector<std::string>& inputs = {});
+NpyPaths export_npy(const SoftmaxModel& model, const std::string& dir, const std::vector<std::string>& inputs = {},
+                    bool deskew = false);
 
 }  // namespace mnistlr

@@ -1,9 +1,13 @@
 // The weights file: a trained model plus what produced it.
 //
-// Format version 1, all integers and floats little-endian:
+// Format versions 1 and 2, all integers and floats little-endian, the same layout:
 //   offset  size        field
 //   0       8           magic "MNISTLRW"
-//   8       4           u32 format version (1)
+//   8       4           u32 format version: 2 when the model expects preprocessed inputs
+//                       (settings.deskew is true: its inputs must be deskewed, deskew.hpp), else 1.
+//                       A reader of version 1 alone would ignore that key and score raw inputs
+//                       wrongly; it refuses a version-2 file instead. Models without preprocessing
+//                       are written as version 1, byte for byte as before.
 //   12      4           u32 rows           (1 .. 4096)
 //   16      4           u32 cols           (1 .. 4096)
 //   20      4           u32 classes K      (2 .. 65535)
@@ -18,7 +22,8 @@
 //                       characters, the rules of a --classes file; "" means "call it by its index"
 //   end-4   4           u32 CRC-32 (zlib's crc32) of every preceding byte
 // Loading checks magic, version, sizes, the exact file length (before allocating), the CRC, that
-// every weight is finite, that the JSON parses and that every class name obeys the rules above
+// every weight is finite, that the JSON parses, that "deskew" in the settings is a boolean (and true
+// only in version 2) and that every class name obeys the rules above
 // (the names reach terminals: a name with "\r" or ESC could forge an output line). Writing refuses
 // the names that loading would refuse.
 #pragma once
@@ -32,7 +37,8 @@
 
 namespace mnistlr {
 
-constexpr std::uint32_t kWeightsVersion = 1;
+constexpr std::uint32_t kWeightsVersion = 1;            // a model of raw inputs
+constexpr std::uint32_t kWeightsVersionPreprocessed = 2;  // a model of deskewed inputs
 constexpr std::uint32_t kMaxSide = 4096;
 constexpr std::uint32_t kMaxClasses = 65535;
 constexpr std::uint32_t kMaxMetaBytes = 16u << 20;

@@ -16,11 +16,13 @@
 //   C      = grid columns: grid_cols if set (at most n), else 5 when n = 10, else ceil(sqrt(n))
 //   R      = ceil(n / C)
 //   width  = C * tile_w + (C + 1) * g
-//   height = g + R * (T + tile_h + g) + (colorbar ? B : 0)
+//   height = g + R * (T + tile_h + g) + (colorbar ? B : 0) + (note ? N : 0)     (N = kNoteBand)
 //   tile i (row-major in the grid) has its top-left pixel at
 //     x = g + (i mod C) * (tile_w + g),  y = g + T + (i div C) * (T + tile_h + g)
 // e.g. MNIST (28 x 28, K = 10) at the default S = 8: 1192 x 608.
-// Everything that is not a tile, a title or the colorbar is the gutter colour kGutterColour
+// A note (e.g. "inputs deskewed" for a model of deskewed images) is one line of kLabelPx text in a
+// band of its own at the bottom, left-aligned at x = g.
+// Everything that is not a tile, a title, the colorbar or the note is the gutter colour kGutterColour
 // (gray, not white: white means "zero weight").
 // Titles (class_name(), centred in the band above each tile) are kTitlePx high, all shrunk together
 // (to at most 70 %) when the widest does not fit its cell, then elided with "…".
@@ -45,6 +47,7 @@ namespace mnistlr {
 constexpr int kGutter = 12;
 constexpr int kTitleBand = 32;
 constexpr int kColorbarBand = 60;
+constexpr int kNoteBand = 28;
 constexpr float kTitlePx = 20.0f;
 constexpr float kLabelPx = 16.0f;
 constexpr Rgb kGutterColour = {0xc8, 0xc8, 0xc8};
@@ -66,6 +69,7 @@ struct RenderOptions {
     int grid_cols = 0;                        // 0 = automatic (see above)
     std::optional<std::uint32_t> only_class;  // draw this class's tile only
     bool colorbar = true;
+    std::string note;                         // one line under everything; empty: no note band
 };
 
 struct GridLayout {

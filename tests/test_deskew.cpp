@@ -1,0 +1,194 @@
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mnistlr/learning/deskew.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using Image = std::vector<std::uint8_t>;
+
+// A rows x cols image with a 3-pixel-wide bar through (rbar, c0) of slope dc/dr = slope, rows
+// [r0, r1): each row's bar starts at the nearest column to c0 + slope (r - rbar) - 1.
+Image slanted_bar(std::uint32_t rows, std::uint32_t cols, double slope, std::uint32_t r0, std::uint32_t r1) {
+    Image im(std::size_t{rows} * cols, 0);
+    const double rbar = 0.5 * (r0 + r1 - 1.0), c0 = 0.5 * (cols - 1.0);
+    for (std::uint32_t r = r0; r < r1; ++r) {
+        const long c = std::lround(c0 + slope * (r - rbar)) - 1;
+        for (long j = c; j < c + 3; ++j)
+            if (j >= 0 && j < static_cast<long>(cols)) im[std::size_t{r} * cols + static_cast<std::size_t>(j)] = 255;
+    }
+    return im;
+}
+
+// The intensity-weighted spread of the column, sqrt(var(c)): an upright bar's is its half width.
+double column_spread(const Image& im, std::uint32_t rows, std::uint32_t cols) {
+    double S = 0, Sc = 0, Scc = 0;
+    for (std::uint32_t r = 0; r < rows; ++r)
+        for (std::uint32_t c = 0; c < cols; ++c) {
+            const double v = im[std::size_t{r} * cols + c];
+            S += v;
+            Sc += c * v;
+            Scc += double{c} * c * v;
+        }
+    return std::sqrt(Scc / S - (Sc / S) * (Sc / S));
+}
+
+Image deskewed(const Image& im, std::uint32_t rows, std::uint32_t cols) {
+    Image out(im.size(), 7);  // not zero: every pixel must be written
+    mnistlr::deskew_image(im.data(), rows, cols, out.data());
+    return out;
+}
+
+TEST(Deskew, slanted_bar_becomes_upright) {
+    for (double slope : {-0.5, -0.25, 0.3, 0.6}) {
+        const Image bar = slanted_bar(28, 28, slope, 4, 24);
+        const mnistlr::Shear s = mnistlr::deskew_shear(bar.data(), 28, 28);
+        EXPECT_NEAR(s.alpha, slope, 0.05) << slope;
+        const Image up = deskewed(bar, 28, 28);
+        EXPECT_LT(column_spread(up, 28, 28), 0.5 * column_spread(bar, 28, 28)) << slope;
+        EXPECT_LT(column_spread(up, 28, 28), 1.2) << slope;  // about the bar's own half width
+        EXPECT_NEAR(mnistlr::deskew_shear(up.data(), 28, 28).alpha, 0.0, 0.03) << slope;
+    }
+}
+
+TEST(Deskew, diagonal_line_has_shear_exactly_one) {
+    Image im(16 * 16, 0);
+    for (std::uint32_t i = 0; i < 16; ++i) im[i * 16 + i] = 200;
+    const mnistlr::Shear s = mnistlr::deskew_shear(im.data(), 16, 16);
+    EXPECT_EQ(s.alpha, 1.0);  // exact integer moments: cov = var
+    EXPECT_EQ(s.row_centroid, 7.5);
+    // After the shear the line is the column through the centroid, 7.5: columns 7 and 8 at half ink.
+    const Image up = deskewed(im, 16, 16);
+    for (std::uint32_t r = 0; r < 16; ++r)
+        for (std::uint32_t c = 0; c < 16; ++c) {
+            const int want = (c == 7 || c == 8) ? 100 : 0;
+            EXPECT_NEAR(up[r * 16 + c], want, 1) << r << "," << c;
+        }
+}
+
+TEST(Deskew, upright_image_is_unchanged) {
+    // A vertical bar and a ring, both mirror-symmetric: cov(r, c) is exactly 0, so the image is
+    // copied bit for bit.
+    Image bar(28 * 28, 0), ring(28 * 28, 0);
+    for (std::uint32_t r = 5; r < 23; ++r)
+        for (std::uint32_t c = 12; c < 16; ++c) bar[r * 28 + c] = static_cast<std::uint8_t>(100 + 5 * r);
+    for (std::uint32_t r = 0; r < 28; ++r)
+        for (std::uint32_t c = 0; c < 28; ++c) {
+            const double d = std::hypot(r - 13.5, c - 13.5);
+            if (d > 6 && d < 9) ring[r * 28 + c] = 255;
+        }
+    for (const Image* im : {&bar, &ring}) {
+        EXPECT_EQ(mnistlr::deskew_shear(im->data(), 28, 28).alpha, 0.0);
+        EXPECT_EQ(deskewed(*im, 28, 28), *im);
+    }
+}
+
+TEST(Deskew, nearly_upright_image_changes_within_rounding) {
+    // A bar with a one-pixel kink: a tiny shear, each pixel moves by well under a pixel.
+    Image im(28 * 28, 0);
+    for (std::uint32_t r = 4; r < 24; ++r)
+        for (std::uint32_t c = 12; c < 16; ++c) im[r * 28 + c + (r == 4 ? 1 : 0)] = 255;
+    const mnistlr::Shear s = mnistlr::deskew_shear(im.data(), 28, 28);
+    ASSERT_NE(s.alpha, 0.0);
+    ASSERT_LT(std::fabs(s.alpha) * 10.0, 0.1);  // the largest shift, 10 rows from the centroid
+    const Image up = deskewed(im, 28, 28);
+    int worst = 0;
+    for (std::size_t p = 0; p < im.size(); ++p) worst = std::max(worst, std::abs(int{up[p]} - int{im[p]}));
+    EXPECT_LE(worst, 26);  // 255 x (largest shift < 0.1)
+}
+
+TEST(Deskew, blank_and_one_row_images_stay_as_they_are) {
+    const Image blank(28 * 28, 0);
+    EXPECT_EQ(mnistlr::deskew_shear(blank.data(), 28, 28).alpha, 0.0);
+    EXPECT_EQ(deskewed(blank, 28, 28), blank);
+    std::vector<float> fblank(28 * 28, 0.0f), fout(28 * 28, 1.0f);
+    mnistlr::deskew_image(fblank.data(), 28, 28, fout.data());
+    EXPECT_EQ(fout, fblank);
+    Image row(10 * 12, 0);  // ink in row 3 only: var(r) = 0
+    for (std::uint32_t c = 2; c < 9; ++c) row[3 * 12 + c] = static_cast<std::uint8_t>(30 * c);
+    EXPECT_EQ(deskewed(row, 10, 12), row);
+}
+
+TEST(Deskew, other_sizes_work) {
+    // Not square, not 28 x 28: 40 rows x 24 columns, 32 x 32, 20 x 60; 1 x N and N x 1 frames.
+    for (auto [rows, cols] : {std::pair<std::uint32_t, std::uint32_t>{40, 24}, {32, 32}, {20, 60}}) {
+        const Image bar = slanted_bar(rows, cols, 0.4, 3, rows - 3);
+        const Image up = deskewed(bar, rows, cols);
+        EXPECT_LT(column_spread(up, rows, cols), 0.5 * column_spread(bar, rows, cols)) << rows << "x" << cols;
+    }
+    const Image wide = {0, 10, 200, 30, 0}, tall = {0, 10, 200, 30, 0};
+    EXPECT_EQ(deskewed(wide, 1, 5), wide);
+    EXPECT_EQ(deskewed(tall, 5, 1), tall);  // one column: every shift moves ink out or keeps it
+    const Image one = {77};
+    EXPECT_EQ(deskewed(one, 1, 1), one);
+}
+
+TEST(Deskew, a_large_shear_is_sampled_within_the_frame) {
+    // Two pixels in opposite corners of a 2 x 28 frame: alpha = cov / var = 6.75 / 0.25 = 27, so
+    // row 0 moves by -13.5 columns and row 1 by +13.5: each pixel lands between columns 13 and 14
+    // (half of 255 each, rounded up: 128); nothing is read outside the rows.
+    Image im(2 * 28, 0);
+    im[0] = 255;
+    im[28 + 27] = 255;
+    const mnistlr::Shear s = mnistlr::deskew_shear(im.data(), 2, 28);
+    EXPECT_EQ(s.alpha, 27.0);
+    Image want(2 * 28, 0);
+    want[13] = want[14] = want[28 + 13] = want[28 + 14] = 128;
+    EXPECT_EQ(deskewed(im, 2, 28), want);
+
+    // Ink at the edge that the shear moves outwards is dropped: a diagonal (alpha about 1) with a
+    // stray pixel at the top right, which row 0's shift of about +7 columns pushes out of the frame.
+    Image diag(16 * 16, 0);
+    for (std::uint32_t i = 0; i < 16; ++i) diag[i * 16 + i] = 200;
+    diag[15] = 255;
+    const Image out = deskewed(diag, 16, 16);
+    int row0 = 0;
+    for (std::uint32_t c = 0; c < 16; ++c) row0 += out[c];
+    EXPECT_NEAR(row0, 200, 1);  // the diagonal's pixel only
+    EXPECT_EQ(out[15], 0);
+}
+
+TEST(Deskew, unrounded_and_float_forms_agree_with_the_bytes) {
+    const Image bar = slanted_bar(28, 28, 0.45, 3, 25);
+    const Image up = deskewed(bar, 28, 28);
+    std::vector<float> unrounded(bar.size()), fin(bar.size()), fout(bar.size());
+    mnistlr::deskew_image_unrounded(bar.data(), 28, 28, unrounded.data());
+    for (std::size_t p = 0; p < bar.size(); ++p) fin[p] = bar[p] / 255.0f;
+    mnistlr::deskew_image(fin.data(), 28, 28, fout.data());
+    for (std::size_t p = 0; p < bar.size(); ++p) {
+        EXPECT_LE(std::fabs(up[p] / 255.0f - unrounded[p]), 0.5f / 255.0f + 1e-6f) << p;
+        EXPECT_NEAR(fout[p], unrounded[p], 1e-5f) << p;  // same shear from float moments
+    }
+}
+
+TEST(Deskew, split_is_deskewed_image_by_image_for_any_thread_count) {
+    // 1500 images (enough for the threaded path), each a bar of its own slope.
+    const std::size_t n = 1500, P = 28 * 28;
+    std::vector<std::uint8_t> px, ys;
+    for (std::size_t i = 0; i < n; ++i) {
+        const Image bar = slanted_bar(28, 28, -0.6 + 1.2 * static_cast<double>(i % 97) / 96.0, 4, 24);
+        px.insert(px.end(), bar.begin(), bar.end());
+        ys.push_back(static_cast<std::uint8_t>(i % 10));
+    }
+    const mnistlr::Split original = testutil::split_of(28, 28, px, ys, "imgs", "labs");
+    mnistlr::Split one = original, two = original;
+    mnistlr::deskew_split(one, 1);
+    mnistlr::deskew_split(two, 2);
+    ASSERT_EQ(one.pixels.size(), n * P);
+    EXPECT_TRUE(std::equal(one.pixels.data(), one.pixels.data() + n * P, two.pixels.data()));
+    EXPECT_TRUE(std::equal(original.pixels.data(), original.pixels.data() + n * P, px.data()));  // untouched
+    EXPECT_EQ(one.labels.data(), original.labels.data());
+    EXPECT_EQ(one.images_path, "imgs");
+    for (std::size_t i : {std::size_t{0}, std::size_t{777}, n - 1}) {
+        const Image want = deskewed(Image(px.begin() + static_cast<std::ptrdiff_t>(i * P),
+                                          px.begin() + static_cast<std::ptrdiff_t>((i + 1) * P)),
+                                    28, 28);
+        EXPECT_TRUE(std::equal(want.begin(), want.end(), one.image(i))) << i;
+    }
+}
+
+}  // namespace
