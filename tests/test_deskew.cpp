@@ -32,7 +32,7 @@ double column_spread(const Image& im, std::uint32_t rows, std::uint32_t cols) {
             const double v = im[std::size_t{r} * cols + c];
             S += v;
             Sc += c * v;
-            Scc += double{c} * c * v;
+            Scc += static_cast<double>(c) * c * v;
         }
     return std::sqrt(Scc / S - (Sc / S) * (Sc / S));
 }
@@ -49,7 +49,7 @@ TEST(Deskew, slanted_bar_becomes_upright) {
         const mnistlr::Shear s = mnistlr::deskew_shear(bar.data(), 28, 28);
         EXPECT_NEAR(s.alpha, slope, 0.05) << slope;
         const Image up = deskewed(bar, 28, 28);
-        EXPECT_LT(column_spread(up, 28, 28), 0.5 * column_spread(bar, 28, 28)) << slope;
+        EXPECT_LT(column_spread(up, 28, 28), column_spread(bar, 28, 28) - 0.5) << slope;
         EXPECT_LT(column_spread(up, 28, 28), 1.2) << slope;  // about the bar's own half width
         EXPECT_NEAR(mnistlr::deskew_shear(up.data(), 28, 28).alpha, 0.0, 0.03) << slope;
     }
@@ -94,11 +94,11 @@ TEST(Deskew, nearly_upright_image_changes_within_rounding) {
         for (std::uint32_t c = 12; c < 16; ++c) im[r * 28 + c + (r == 4 ? 1 : 0)] = 255;
     const mnistlr::Shear s = mnistlr::deskew_shear(im.data(), 28, 28);
     ASSERT_NE(s.alpha, 0.0);
-    ASSERT_LT(std::fabs(s.alpha) * 10.0, 0.1);  // the largest shift, 10 rows from the centroid
+    ASSERT_LT(std::fabs(s.alpha) * 10.0, 0.2);  // the largest shift, 10 rows from the centroid
     const Image up = deskewed(im, 28, 28);
     int worst = 0;
     for (std::size_t p = 0; p < im.size(); ++p) worst = std::max(worst, std::abs(int{up[p]} - int{im[p]}));
-    EXPECT_LE(worst, 26);  // 255 x (largest shift < 0.1)
+    EXPECT_LE(worst, 51);  // 255 x (largest shift < 0.2)
 }
 
 TEST(Deskew, blank_and_one_row_images_stay_as_they_are) {
@@ -118,7 +118,8 @@ TEST(Deskew, other_sizes_work) {
     for (auto [rows, cols] : {std::pair<std::uint32_t, std::uint32_t>{40, 24}, {32, 32}, {20, 60}}) {
         const Image bar = slanted_bar(rows, cols, 0.4, 3, rows - 3);
         const Image up = deskewed(bar, rows, cols);
-        EXPECT_LT(column_spread(up, rows, cols), 0.5 * column_spread(bar, rows, cols)) << rows << "x" << cols;
+        EXPECT_LT(column_spread(up, rows, cols), column_spread(bar, rows, cols) - 0.5) << rows << "x" << cols;
+        EXPECT_LT(column_spread(up, rows, cols), 1.2) << rows << "x" << cols;
     }
     const Image wide = {0, 10, 200, 30, 0}, tall = {0, 10, 200, 30, 0};
     EXPECT_EQ(deskewed(wide, 1, 5), wide);

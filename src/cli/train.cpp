@@ -419,7 +419,7 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                   "Deskew every image before training (shear by cov(r,c)/var(r) so the ink's principal axis is "
                   "vertical); the model records it and eval, predict, explain deskew its inputs too "
                   "[default: off; --recipe best: on for MNIST and EMNIST digits/mnist]");
-    sub->add_flag("--zero-blank", opt->zero_blank,
+    sub->add_flag("--zero-blank,!--no-zero-blank", opt->zero_blank,
                   "Keep the weights of pixels that no training image inks at exactly 0 (no L2 or smoothness "
                   "gradient there) [--recipe best: on]");
     add_animation_options(*sub, *opt);
