@@ -27,7 +27,9 @@ namespace {
 std::vector<std::uint32_t> top_k(const Matrix& P, Eigen::Index j, std::size_t k) {
     std::vector<std::uint32_t> order(static_cast<std::size_t>(P.rows()));
     std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return P(a, j) > P(b, j); });
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return P(a, j) != P(b, j) ? P(a, j) > P(b, j) : a < b;  // as a stable sort of 0..K-1 (see evidence.cpp)
+    });
     order.resize(std::min(k, order.size()));
     return order;
 }

@@ -36,8 +36,12 @@ std::vector<Evidence> evidence_of(const SoftmaxModel& model, const Matrix& X) {
         }
         ev.order.resize(K);
         std::iota(ev.order.begin(), ev.order.end(), 0u);
-        std::stable_sort(ev.order.begin(), ev.order.end(),
-                         [&](std::uint32_t a, std::uint32_t c) { return ev.probability[a] > ev.probability[c]; });
+        // Most probable first, the lower index first on ties: the order a stable sort of 0..K-1 gives
+        // (std::sort with the tie made explicit: libstdc++ 12's stable_sort buffer trips ASan's
+        // alloc-dealloc-mismatch check).
+        std::sort(ev.order.begin(), ev.order.end(), [&](std::uint32_t a, std::uint32_t c) {
+            return ev.probability[a] != ev.probability[c] ? ev.probability[a] > ev.probability[c] : a < c;
+        });
     }
     return out;
 }
