@@ -48,6 +48,7 @@ mnistlr::Metrics naive(const mnistlr::SoftmaxModel& m, const mnistlr::Split& s) 
         for (double v : z) se += std::exp(v - z[best]);
         total += std::log(se) - (z[s.label(i)] - z[best]);
         r.correct += best == s.label(i);
+        r.predicted.push_back(static_cast<std::uint32_t>(best));
         ++r.confusion[std::size_t{s.label(i)} * r.classes + best];
     }
     r.loss = total / double(s.count);
@@ -86,6 +87,24 @@ TEST(Evaluate, thread_count_does_not_change_results_and_cache_follows_the_model)
     EXPECT_EQ(a.confusion, b.confusion);
     m.W *= 2.0f;  // same split, new weights: the transposed images are reused, the weights are not
     EXPECT_NEAR(two.run(m, s).loss, naive(m, s).loss, 1e-5);
+}
+
+TEST(Evaluate, predicted_classes_are_the_naive_arg_maxes_and_fill_the_confusion_matrix) {
+    // The kernel (10 classes, padding lanes at 1337) and the fallback path (70 classes).
+    for (const auto& [n, K] : {std::pair{std::size_t{1337}, 10u}, std::pair{std::size_t{333}, 70u}}) {
+        const auto s = random_split(n, 5, 7, K, 21);
+        const auto m = random_model(5, 7, K, 22);
+        const auto got = mnistlr::evaluate(m, s);
+        const auto want = naive(m, s);
+        ASSERT_EQ(got.predicted.size(), n);
+        EXPECT_EQ(got.predicted, want.predicted) << K;
+        std::vector<std::uint64_t> counted(std::size_t{K} * K, 0);
+        for (std::size_t i = 0; i < n; ++i) ++counted[std::size_t{s.label(i)} * K + got.predicted[i]];
+        EXPECT_EQ(counted, got.confusion) << K;
+    }
+    // Without the confusion matrix, no per-image list either.
+    mnistlr::Evaluator ev(35, 10);
+    EXPECT_TRUE(ev.run(random_model(5, 7, 10, 1), random_split(50, 5, 7, 10, 2)).predicted.empty());
 }
 
 TEST(Evaluate, confusion_sums_to_count_and_diagonal_gives_accuracy) {

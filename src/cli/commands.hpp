@@ -77,6 +77,10 @@ struct EvalOptions {
     std::string dataset;         // empty: the one recorded in the weights file, else auto
     std::string transpose;       // empty: as recorded in the weights file; auto | on | off
     unsigned threads = 0;        // 0: up to 2, per hardware
+    std::string errors;              // PNG of the most confident mistakes (error_gallery.hpp); empty: none
+    std::size_t errors_count = 36;   // mistakes drawn (and listed by --json)
+    std::string confusion;           // PNG of the confusion matrix (confusion_heatmap.hpp); empty: none
+    std::string normalize = "true";  // the heatmap's cell colours: true | pred | none
 };
 std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner);
 int run_eval(const EvalOptions& opt);

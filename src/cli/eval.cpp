@@ -1,25 +1,34 @@
 // mnistlr eval: loss, accuracy, per-class accuracy and the confusion matrix of a model on a split,
-// as aligned tables or one JSON object; optionally a CI gate on the accuracy (exit 3 below it).
+// as aligned tables or one JSON object; optionally a CI gate on the accuracy (exit 3 below it), the
+// gallery of the most confident mistakes (--errors) and the confusion heatmap (--confusion), written
+// as one set of outputs.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/data_dirs.hpp"
 #include "cli/json_out.hpp"
+#include "cli/model_data.hpp"
 #include "cli/usage.hpp"
 #include "mnistlr/data/catalog.hpp"
-#include "mnistlr/pictures/chart.hpp"
 #include "mnistlr/data/dataset.hpp"
+#include "mnistlr/data/file_io.hpp"
 #include "mnistlr/error.hpp"
 #include "mnistlr/model_files/model_info.hpp"
 #include "mnistlr/learning/deskew.hpp"
 #include "mnistlr/learning/evaluate.hpp"
+#include "mnistlr/learning/mistakes.hpp"
+#include "mnistlr/model_files/model_info.hpp"
 #include "mnistlr/model_files/model_io.hpp"
+#include "mnistlr/pictures/chart.hpp"
+#include "mnistlr/pictures/confusion_heatmap.hpp"
+#include "mnistlr/pictures/error_gallery.hpp"
+#include "mnistlr/pictures/png.hpp"
 
 namespace mnistlr::cli {
 namespace {
@@ -90,8 +99,15 @@ void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& sp
     }
 }
 
+// What eval drew, for the summary lines and --json.
+struct Figures {
+    std::vector<Mistake> mistakes;  // with --errors: the most confident, in order
+    std::size_t total_mistakes = 0;
+    RgbImage errors, confusion;     // empty when not asked for
+};
+
 nlohmann::json to_json(const EvalOptions& opt, const std::string& data_dir, const WeightsFile& wf, const Split& split,
-                       const Metrics& m) {
+                       const Metrics& m, const Figures& fig) {
     const std::uint32_t K = m.classes;
     nlohmann::json names = nlohmann::json::array(), classes = nlohmann::json::array(),
                    confusion = nlohmann::json::array();
@@ -127,6 +143,26 @@ nlohmann::json to_json(const EvalOptions& opt, const std::string& data_dir, cons
         j["min_accuracy"] = opt.min_accuracy;
         j["passed"] = m.accuracy >= opt.min_accuracy;
     }
+    if (!opt.errors.empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const Mistake& e : fig.mistakes)
+            list.push_back({{"index", e.index},
+                            {"true", e.truth},
+                            {"true_name", class_name(wf.info, e.truth)},
+                            {"predicted", e.predicted},
+                            {"predicted_name", class_name(wf.info, e.predicted)},
+                            {"probability", e.probability}});
+        j["errors"] = {{"output", opt.errors},
+                       {"width", fig.errors.width},
+                       {"height", fig.errors.height},
+                       {"mistakes", fig.total_mistakes},
+                       {"shown", list}};
+    }
+    if (!opt.confusion.empty())
+        j["confusion_png"] = {{"output", opt.confusion},
+                              {"normalize", opt.normalize},
+                              {"width", fig.confusion.width},
+                              {"height", fig.confusion.height}};
     return j;
 }
 
@@ -159,34 +195,104 @@ std::shared_ptr<EvalOptions> setup_eval(CLI::App& app, Runner& runner) {
                     "CI gate: when the accuracy is below A, say so on stderr and exit with status 3")
         ->transform(finite_number<double>(0.0, 1.0))
         ->option_text("A");
+    auto* errors = sub->add_option("--errors", opt->errors,
+                                   "Write a PNG of the most confident mistakes: each image titled true -> predicted, "
+                                   "the probability of the predicted class and its index in the split")
+                       ->check(nonempty_path())
+                       ->option_text("FILE");
+    sub->add_option("--errors-count", opt->errors_count, "Mistakes to draw (and list with --json), most confident first")
+        ->capture_default_str()
+        ->transform(whole_number<std::size_t>(1, 10000))
+        ->option_text("N")
+        ->needs(errors);
+    auto* confusion = sub->add_option("--confusion", opt->confusion,
+                                      "Write the confusion matrix as a PNG heatmap (rows: true class, columns: "
+                                      "predicted; the mistakes on a scale of their own)")
+                          ->check(nonempty_path())
+                          ->option_text("FILE");
+    sub->add_option("--normalize", opt->normalize,
+                    "Heatmap cell colour: share of the true class (true), of the predicted class (pred), or the "
+                    "count (none)")
+        ->capture_default_str()
+        ->check(one_of({"true", "pred", "none"}))
+        ->needs(confusion);
     sub->callback([opt, &runner] { runner = [opt] { return run_eval(*opt); }; });
     return opt;
 }
 
 int run_eval(const EvalOptions& opt) {
+    // Claim the pictures first: an unwritable destination fails before any work. They are written
+    // as a unit, renamed into place only when both are complete, and never over an input.
+    OutputSet outputs;
+    AtomicFile* errors_out = opt.errors.empty() ? nullptr : &outputs.add(opt.errors);
+    AtomicFile* confusion_out = opt.confusion.empty() ? nullptr : &outputs.add(opt.confusion);
+    for (const auto& in : model_files(opt.weights)) outputs.add_input(in);
     const WeightsFile wf = load_model(opt.weights);
-    // The data set and orientation the model was trained with, unless the flags say otherwise, so
-    // that `mnistlr eval fashion.bin` finds data/fashion and EMNIST comes out upright.
-    const TrainingRecord record = training_record(wf.info);
-    DataRequest req;
-    req.dataset = opt.dataset.empty() ? record.dataset : opt.dataset;
-    if (req.dataset.empty() || req.dataset == "generic" || !find_dataset_kind(req.dataset)) req.dataset = "auto";
-    if (!opt.transpose.empty()) {
-        req.transpose = parse_transpose(opt.transpose);
-    } else if (record.transposed) {
-        req.transpose = *record.transposed ? Transpose::on : Transpose::off;
+    // The data set and orientation the model was trained with, unless the flags say otherwise.
+    const LoadedData loaded = load_model_data(wf, {opt.data, opt.dataset, opt.transpose});
+    for (const Split* sp : {&loaded.data.train, &loaded.data.test}) {
+        outputs.add_input(sp->images_path);
+        outputs.add_input(sp->labels_path);
     }
-    req.dir = opt.data.empty() ? find_data_dir(req.dataset) : opt.data;
-    const LoadedData loaded = load_data(req);
     const std::string& data_dir = loaded.dir;
     Split split = opt.split == "train" ? loaded.data.train : loaded.data.test;
     if (expects_deskewed(wf.info)) deskew_split(split, opt.threads);  // as train deskewed its data
+    const std::uint32_t K = wf.model.classes();
+    std::vector<std::string> names;
+    for (std::uint32_t k = 0; k < K; ++k) names.push_back(class_name(wf.info, k));
+
+    // The pictures' sizes are checked before the evaluation, each error naming its file.
+    ErrorGalleryOptions go;
+    go.split_name = opt.split;
+    go.images = split.count;
+    std::optional<Font> font;
+    if (errors_out || confusion_out) font = Font::load_default();
+    if (errors_out) {
+        try {
+            error_gallery_layout(wf.model.rows, wf.model.cols, opt.errors_count, go);
+        } catch (const Error& e) {
+            throw Error(opt.errors, e.what());
+        }
+    }
+    if (confusion_out) {
+        try {
+            confusion_layout(names, split.count, *font);
+        } catch (const Error& e) {
+            throw Error(opt.confusion, e.what());
+        }
+    }
+
     const Metrics m = evaluate(wf.model, split, opt.threads);  // checks image size and labels against the model
+    Figures fig;
+    if (errors_out) {
+        fig.total_mistakes = count_mistakes(split, m.predicted);
+        fig.mistakes = confident_mistakes(wf.model, split, m.predicted, opt.errors_count);
+        go.total_mistakes = fig.total_mistakes;
+        fig.errors = render_error_gallery(split, wf.info, fig.mistakes, go, *font);
+        const auto png = encode_png(fig.errors);
+        errors_out->write(png.data(), png.size());
+    }
+    if (confusion_out) {
+        ConfusionOptions co;
+        co.normalize = normalize_from_name(opt.normalize);
+        co.split_name = opt.split;
+        fig.confusion = render_confusion(m.confusion, names, co, *font);
+        const auto png = encode_png(fig.confusion);
+        confusion_out->write(png.data(), png.size());
+    }
+    outputs.commit();
 
     if (opt.json) {
-        std::cout << json_line(to_json(opt, data_dir, wf, split, m)) << '\n';
+        std::cout << json_line(to_json(opt, data_dir, wf, split, m, fig)) << '\n';
     } else {
         print_tables(opt, wf, split, m);
+        if (errors_out)
+            std::printf("\n%zu of %zu mistakes -> %s (%d x %d)\n", fig.mistakes.size(), fig.total_mistakes,
+                        printable(opt.errors).c_str(), fig.errors.width, fig.errors.height);
+        if (confusion_out)
+            std::printf("%sconfusion matrix (normalize %s) -> %s (%d x %d)\n", errors_out ? "" : "\n",
+                        opt.normalize.c_str(), printable(opt.confusion).c_str(), fig.confusion.width,
+                        fig.confusion.height);
     }
     std::fflush(stdout);
     if (opt.min_accuracy >= 0 && m.accuracy < opt.min_accuracy) {

@@ -250,7 +250,10 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
     Metrics m;
     m.count = split.count;
     m.classes = K;
-    if (confusion) m.confusion.assign(std::size_t{K} * K, 0);
+    if (confusion) {
+        m.confusion.assign(std::size_t{K} * K, 0);
+        m.predicted.resize(split.count);
+    }
     if (split.count == 0) return m;
 
     if (K > kMaxKernelClasses) {  // rare: many classes; the straightforward Eigen path
@@ -263,8 +266,10 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
             load_columns_range(split.pixels.data(), P, first, n, X);
             compute_logits(model, X, n, Z);
             if (confusion)
-                for (std::size_t j = 0; j < n; ++j)
-                    ++m.confusion[std::size_t{split.label(first + j)} * K + argmax_column(Z, j)];
+                for (std::size_t j = 0; j < n; ++j) {
+                    m.predicted[first + j] = argmax_column(Z, j);
+                    ++m.confusion[std::size_t{split.label(first + j)} * K + m.predicted[first + j]];
+                }
             total += softmax_cross_entropy(Z, split.labels.data() + first, n, &m.correct);
         }
         m.loss = total / static_cast<double>(split.count);
@@ -346,7 +351,10 @@ Metrics Evaluator::run(const SoftmaxModel& model, const Split& split, bool confu
         m.correct += L.block_correct[blk];
     }
     if (confusion)
-        for (std::size_t i = 0; i < split.count; ++i) ++m.confusion[std::size_t{split.label(i)} * K + L.predicted[i]];
+        for (std::size_t i = 0; i < split.count; ++i) {
+            m.predicted[i] = L.predicted[i];
+            ++m.confusion[std::size_t{split.label(i)} * K + L.predicted[i]];
+        }
     m.loss = total / static_cast<double>(split.count);
     m.accuracy = static_cast<double>(m.correct) / static_cast<double>(split.count);
     return m;

@@ -11,13 +11,6 @@
 namespace mnistlr {
 namespace {
 
-// The gray input tile: t = 1 - 2x through the gray map gives x = 0 white, x = 1 black.
-void draw_input_tile(RgbImage& img, const float* x, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0) {
-    std::vector<float> u(std::size_t{rows} * cols);
-    for (std::size_t p = 0; p < u.size(); ++p) u[p] = 0.5f - std::clamp(x[p], 0.0f, 1.0f);
-    draw_value_tile(img, u.data(), rows, cols, S, x0, y0, 0.5f, Colormap::gray);
-}
-
 // The values panel q of an input shows (not for the input panel) into out.
 void panel_values(const SoftmaxModel& model, const float* x, const ExplainPanel& panel, std::vector<float>& out) {
     out.resize(model.pixels());
@@ -37,6 +30,13 @@ void draw_title(RgbImage& img, const Font& font, float cx, int top, float width,
 }
 
 }  // namespace
+
+// The gray input tile: t = 1 - 2x through the gray map gives x = 0 white, x = 1 black.
+void draw_input_tile(RgbImage& img, const float* x, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0) {
+    std::vector<float> u(std::size_t{rows} * cols);
+    for (std::size_t p = 0; p < u.size(); ++p) u[p] = 0.5f - std::clamp(x[p], 0.0f, 1.0f);
+    draw_value_tile(img, u.data(), rows, cols, S, x0, y0, 0.5f, Colormap::gray);
+}
 
 std::string format_probability(double p) {
     char buf[32];

@@ -13,14 +13,6 @@ namespace {
 
 constexpr Rgb kOutline = {0x40, 0x40, 0x40};
 
-int auto_columns(std::uint32_t n) {
-    if (n == 10) return 5;
-    std::uint32_t c = static_cast<std::uint32_t>(std::sqrt(static_cast<double>(n)));
-    while (std::uint64_t{c} * c < n) ++c;
-    while (c > 1 && std::uint64_t{c - 1} * (c - 1) >= n) --c;
-    return static_cast<int>(c);
-}
-
 // Titles share one size: kTitlePx, or smaller (down to 70 %) until the widest fits max_width.
 // A title that still does not fit keeps its suffix (the per-class scale) and loses the end of its
 // name to "…"; when not even a letter of the name would be left, the suffix goes instead.
@@ -42,6 +34,14 @@ void draw_titles(RgbImage& img, const Font& font, const GridLayout& g, const std
 }
 
 }  // namespace
+
+int grid_columns(std::uint32_t n) noexcept {
+    if (n == 10) return 5;
+    std::uint32_t c = static_cast<std::uint32_t>(std::sqrt(static_cast<double>(n)));
+    while (std::uint64_t{c} * c < n) ++c;
+    while (c > 1 && std::uint64_t{c - 1} * (c - 1) >= n) --c;
+    return static_cast<int>(c);
+}
 
 void draw_value_tile(RgbImage& img, const float* w, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0,
                      float s, Colormap cmap) {
@@ -129,7 +129,7 @@ GridLayout weight_grid_layout(std::uint32_t rows, std::uint32_t cols, std::uint3
     if (tiles == 0 || rows == 0 || cols == 0) throw Error("nothing to draw: no classes or empty images");
     const std::int64_t S = opt.scale;
     const std::int64_t tile_w = std::int64_t{cols} * S, tile_h = std::int64_t{rows} * S;
-    std::int64_t C = opt.grid_cols > 0 ? std::min<std::int64_t>(opt.grid_cols, tiles) : auto_columns(tiles);
+    std::int64_t C = opt.grid_cols > 0 ? std::min<std::int64_t>(opt.grid_cols, tiles) : grid_columns(tiles);
     const std::int64_t R = (std::int64_t{tiles} + C - 1) / C;
     const std::int64_t width = C * tile_w + (C + 1) * kGutter;
     const std::int64_t height = kGutter + R * (kTitleBand + tile_h + kGutter) + (opt.colorbar ? kColorbarBand : 0) +

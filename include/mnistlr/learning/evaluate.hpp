@@ -19,6 +19,9 @@ struct Metrics {
     std::uint32_t classes = 0;
     // confusion[t * classes + p]: samples of true class t predicted as p (empty when not asked for).
     std::vector<std::uint64_t> confusion;
+    // predicted[i]: image i's arg-max (the first on ties), the column it counts in (with the
+    // confusion matrix; empty otherwise).
+    std::vector<std::uint32_t> predicted;
 };
 
 // Evaluates models on splits, fast enough to run after every training step.
@@ -56,6 +59,7 @@ public:
     Evaluator& operator=(Evaluator&&) noexcept;
     // Throws Error when the model's shape or the split's image size is not the evaluator's, or when
     // a label is not below the class count (check_labels' message); nothing is read out of bounds.
+    // With `confusion`, also the confusion matrix and every image's predicted class.
     Metrics run(const SoftmaxModel& model, const Split& split, bool confusion = false);
 
     // How many blocked copies of splits have been stored so far (one per split evaluated more than
@@ -77,7 +81,7 @@ private:
     std::vector<float> bias_;      // K
 };
 
-// One-off evaluation with the confusion matrix; checks shapes and labels (throws Error). threads:
+// One-off evaluation with the confusion matrix and the predicted classes; checks shapes and labels (throws Error). threads:
 // as for Evaluator (0: up to 2, per hardware).
 Metrics evaluate(const SoftmaxModel& model, const Split& split, unsigned threads = 0);
 

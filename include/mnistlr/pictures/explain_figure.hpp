@@ -80,6 +80,10 @@ float explain_scale(const SoftmaxModel& model, const ModelInputs& inputs, const 
 RgbImage render_explanation(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
                             const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font);
 
+// The input panel's tile: x[p] (rows x cols, clamped to [0, 1]) as gray, x = 0 white, x = 1 black
+// (draw_value_tile of 0.5 - x at scale 0.5 through the gray map). eval --errors draws its tiles so.
+void draw_input_tile(RgbImage& img, const float* x, std::uint32_t rows, std::uint32_t cols, int S, int x0, int y0);
+
 // "0.998", "0.0043", "1.2e-05": a probability as the titles print it.
 std::string format_probability(double p);
 // "9.71", "-3.05": a logit or a logit difference as the titles print it (two decimals).

@@ -84,6 +84,10 @@ struct GridLayout {
     }
 };
 
+// The automatic column count C above for n tiles: 5 when n = 10, else ceil(sqrt(n)) (0 for n = 0).
+// The other grids of pictures (eval --errors) wrap the same way.
+int grid_columns(std::uint32_t n) noexcept;
+
 // The formula above. Throws Error for a scale < 1, no tiles, or an image beyond the size limits.
 GridLayout weight_grid_layout(std::uint32_t rows, std::uint32_t cols, std::uint32_t tiles, const RenderOptions& opt);
 
