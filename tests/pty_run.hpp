@@ -96,7 +96,9 @@ private:
     std::string seen_;
 };
 
-// Polls until `pred` holds (true) or the deadline passes (false).
+// Polls until `pred` holds (true) or the deadline passes (false). The 1 ms sleep is only the
+// polling interval between checks of an observable state (a file exists, a line was printed); it
+// cannot race the work, and the 120 s deadline is a hang guard, not a timing assumption.
 template <class Pred>
 bool eventually(Pred pred, int deadline_s = 120) {
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(deadline_s);
