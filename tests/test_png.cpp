@@ -2,7 +2,10 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include <random>
+
 #include <stb_image.h>
+#include <zlib.h>
 
 #include <gtest/gtest.h>
 
@@ -57,6 +60,74 @@ TEST(Png, encodes_losslessly) {
     EXPECT_EQ(d.h, 11);
     EXPECT_EQ(d.channels, 3);
     EXPECT_EQ(d.rgb, img.rgb);
+}
+
+TEST(Png, lossless_for_repeated_rows_flat_runs_noise_and_one_pixel_wide) {
+    std::mt19937 rng(7);
+    RgbImage noise(300, 300, Rgb{});  // ~270 KB compressed: the output grows past one 64 KiB piece
+    for (auto& v : noise.rgb) v = static_cast<std::uint8_t>(rng());
+    RgbImage blocks(64, 40, Rgb{255, 255, 255});  // upscaled pixels: rows repeat (Up), runs are flat (Sub)
+    for (int y = 0; y < 40; ++y)
+        for (int x = 0; x < 64; ++x)
+            if ((x / 8 + y / 8) % 2) blocks.set(x, y, Rgb{33, 102, 172});
+    const RgbImage narrow = pattern(1, 9), single = pattern(1, 1);
+    for (const RgbImage* img : std::vector<const RgbImage*>{&noise, &blocks, &narrow, &single}) {
+        const Decoded d = decode(encode_png(*img));
+        EXPECT_EQ(d.w, img->width);
+        EXPECT_EQ(d.h, img->height);
+        EXPECT_EQ(d.rgb, img->rgb) << img->width << " x " << img->height;
+    }
+}
+
+// Reads the file as the spec lays it out: signature, then chunks (length, type, data, CRC-32 of type and
+// data); IHDR first, IEND last; the IDAT data inflates (zlib checks the Adler-32 trailer) to height rows
+// of 1 filter byte + 3 x width. The large image is deflated in bands of ~1 MiB joined into one stream.
+TEST(Png, chunks_have_valid_crcs_and_idat_inflates_to_filtered_rows) {
+    RgbImage large(1200, 900, Rgb{255, 255, 255});  // 3.2 MB of pixels: three bands
+    std::mt19937 rng(3);
+    for (int y = 0; y < 900; ++y)
+        for (int x = 0; x < 1200; ++x)
+            if ((x / 40 + y / 30) % 3 == 0) large.set(x, y, Rgb{std::uint8_t(rng()), 40, std::uint8_t(y)});
+    for (const RgbImage& img : {pattern(37, 11), large}) {
+        const auto png = encode_png(img);
+        const auto u32 = [&](std::size_t at) {
+            return std::uint32_t(png[at]) << 24 | std::uint32_t(png[at + 1]) << 16 | std::uint32_t(png[at + 2]) << 8 |
+                   std::uint32_t(png[at + 3]);
+        };
+        std::vector<std::string> types;
+        std::vector<std::uint8_t> idat;
+        std::size_t at = 8;
+        while (at + 12 <= png.size()) {
+            const std::uint32_t len = u32(at);
+            ASSERT_LE(at + 12 + len, png.size());
+            const std::string type(png.begin() + std::ptrdiff_t(at + 4), png.begin() + std::ptrdiff_t(at + 8));
+            types.push_back(type);
+            const auto crc = crc32(crc32(0L, Z_NULL, 0), png.data() + at + 4, len + 4);
+            EXPECT_EQ(u32(at + 8 + len), static_cast<std::uint32_t>(crc)) << type;
+            if (type == "IHDR") {
+                EXPECT_EQ(len, 13u);
+                EXPECT_EQ(u32(at + 8), std::uint32_t(img.width));
+                EXPECT_EQ(u32(at + 12), std::uint32_t(img.height));
+                EXPECT_EQ(png[at + 16], 8);  // bit depth
+                EXPECT_EQ(png[at + 17], 2);  // RGB
+            }
+            if (type == "IDAT")
+                idat.insert(idat.end(), png.begin() + std::ptrdiff_t(at + 8), png.begin() + std::ptrdiff_t(at + 8 + len));
+            at += 12 + len;
+        }
+        EXPECT_EQ(at, png.size());
+        EXPECT_EQ(types, (std::vector<std::string>{"IHDR", "IDAT", "IEND"}));
+        const std::size_t line = 1 + 3 * std::size_t(img.width);
+        std::vector<std::uint8_t> raw(std::size_t(img.height) * line + 1);
+        uLongf n = raw.size();
+        ASSERT_EQ(uncompress(raw.data(), &n, idat.data(), idat.size()), Z_OK) << img.width;
+        EXPECT_EQ(n, std::size_t(img.height) * line);
+        for (std::size_t y = 0; y < std::size_t(img.height); ++y) EXPECT_LE(raw[y * line], 2) << y;  // None/Sub/Up
+        const Decoded d = decode(png);
+        EXPECT_EQ(d.rgb, img.rgb) << img.width;
+        // The same bytes every time (the band count and the threads do not change them).
+        EXPECT_EQ(encode_png(img), png);
+    }
 }
 
 TEST(Png, empty_or_inconsistent_images_are_refused) {

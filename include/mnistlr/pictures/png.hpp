@@ -1,4 +1,4 @@
-// PNG output: the only place that touches stb_image_write.
+// PNG output, the only PNG encoder: IHDR, one IDAT of zlib deflate over Up/Sub-filtered rows, IEND.
 #pragma once
 
 #include <cstdint>
