@@ -43,12 +43,17 @@ mkdir -p "$big"
   for _ in 1 2 3 4 5 6 7 8 9 10; do tail -c +9 "$mnist/train-labels-idx1-ubyte"; done; } > "$big/train-labels-idx1-ubyte"
 ln -s "$mnist/t10k-images-idx3-ubyte" "$mnist/t10k-labels-idx1-ubyte" "$big/"
 
+first100=$(seq -s, 0 99)
 # name|command
 cmds=(
   "mnistlr train (reference)|$bin train --data $mnist -o $out/w.bin --quiet"
   "seed_numpy.py|$py $peers/seed_numpy.py $mnist"
   "seed_torch.py|$py $peers/seed_torch.py $mnist"
   "mnistlr plot-weights|$bin plot-weights $out/w.bin $out/w.png"
+  "mnistlr eval|$bin eval $out/w.bin --data $mnist"
+  "mnistlr eval --errors --confusion|$bin eval $out/w.bin --data $mnist --errors $out/err.png --confusion $out/conf.png"
+  "mnistlr explain (100 test images, --json)|$bin explain $out/w.bin --idx $mnist/t10k-images-idx3-ubyte --index $first100 --json"
+  "mnistlr explain (100 test images, PNG)|$bin explain $out/w.bin --idx $mnist/t10k-images-idx3-ubyte --index $first100 -o $out/x.png"
   "mnistlr train --animate (100 frames, scale 4)|$bin train --data $mnist -o $out/a.bin --animate $out/a.gif --quiet"
   "mnistlr train --recipe best (MNIST)|$bin train --data $mnist --recipe best -o $out/b.bin --quiet"
   "mnistlr train --recipe best (Fashion)|$bin train --data $fashion --recipe best -o $out/f.bin --quiet"
@@ -64,7 +69,7 @@ for entry in "${cmds[@]}"; do
   name=${entry%%|*}
   cmd=${entry#*|}
   n=$runs
-  case "$name" in *eval*) n=$(( runs < 5 ? runs : 5 )) ;; esac
+  case "$name" in *eval-every*) n=$(( runs < 5 ? runs : 5 )) ;; esac
   echo "bench: $name ($n runs)" >&2
   hyperfine -N --warmup 2 --runs "$n" --export-json "$out/h.json" "$cmd" >/dev/null 2>&1 ||
     hyperfine --warmup 2 --runs "$n" --export-json "$out/h.json" "$cmd" >/dev/null
@@ -90,6 +95,9 @@ def ratio(name):
              "mnistlr train --animate (100 frames, scale 4)": "mnistlr train (reference)"}
     if name in pairs and pairs[name] in t:
         return f"{t[name] / t[pairs[name]]:.1f}x the time of `{pairs[name]}`"
+    extra = {"mnistlr eval --errors --confusion": "mnistlr eval"}
+    if name in extra and extra[name] in t:
+        return f"+{(t[name] - t[extra[name]]) * 1000:.0f} ms over `{extra[name]}`"
     return ""
 for n, s, r in rows:
     rss = f"{int(r) / 1024:.0f} MiB" if r.isdigit() else "?"
