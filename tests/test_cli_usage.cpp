@@ -136,7 +136,7 @@ TEST(CliUsage, structural_errors_are_one_line_with_a_pointer_to_help) {
         {{"plot-curves"}, "CURVES is required (see mnistlr plot-curves --help)"},
         {{"plot-weights", "w.bin"}, "OUTPUT is required (see mnistlr plot-weights --help)"},
         {{"export", "w.bin"}, "--npy is required (see mnistlr export --help)"},
-        {{"predict", "w.bin"}, "give image files, or --idx FILE --index I (see mnistlr predict --help)"},
+        {{"predict", "w.bin"}, "give image files, or --idx FILE [--index I] (see mnistlr predict --help)"},
         {{"train", "--lr"}, "--lr needs a value (see mnistlr train --help)"},
         {{"train", "--epochs", "1", "--steps", "5"}, "--steps and --epochs cannot be used together"},
         {{"train", "--log", "c.csv"}, "--log requires --eval-every"},

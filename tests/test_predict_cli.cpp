@@ -1,6 +1,8 @@
 // The predict subcommand: parsing inside the test; end to end: mnistlr predict on real MNIST images, PNGs made from them, the hand-made test image and
 // blank images, with a model trained by mnistlr train (reference recipe); and on hostile IDX files
 // (a gzip bomb under a memory cap, cut streams, paths with control characters).
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -66,8 +68,7 @@ TEST(PredictCli, usage_errors_are_one_line_naming_the_option) {
     const std::string e = "mnistlr: error: ";
     for (const Case& c : std::vector<Case>{
              {{"predict"}, e + "WEIGHTS is required (see mnistlr predict --help)\n"},
-             {{"predict", "w.bin"}, e + "give image files, or --idx FILE --index I (see mnistlr predict --help)\n"},
-             {{"predict", "w.bin", "--idx", "f"}, e + "--idx requires --index\n"},
+             {{"predict", "w.bin"}, e + "give image files, or --idx FILE [--index I] (see mnistlr predict --help)\n"},
              {{"predict", "w.bin", "--index", "3"}, e + "--index requires --idx\n"},
              {{"predict", "w.bin", "a.png", "--idx", "f", "--index", "0"}, e + "images and --idx cannot be used together\n"},
              {{"predict", "w.bin", "--idx", "f", "--index", "x"}, e + "--index: 'x' is not a whole number\n"},
@@ -196,9 +197,9 @@ TEST(PredictCli, usage_and_input_errors_exit_2) {
     ASSERT_FALSE(w.empty());
     auto r = run_mnistlr({"predict", w});
     EXPECT_EQ(r.code, 2);
-    EXPECT_NE(r.err.find("give image files, or --idx FILE --index I"), std::string::npos) << r.err;
-    r = run_mnistlr({"predict", w, "--idx", kTestImages});
-    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("give image files, or --idx FILE [--index I]"), std::string::npos) << r.err;
+    r = run_mnistlr({"predict", w, "--idx", kTestImages});  // every image, one line each
+    EXPECT_EQ(r.code, 0) << r.err;
     r = run_mnistlr({"predict", w, "--idx", kTestImages, "--index", "10000"});
     EXPECT_EQ(r.code, 2);
     EXPECT_EQ(r.err, "mnistlr: error: " + kTestImages +
@@ -305,4 +306,45 @@ TEST(PredictCli, json_output_survives_paths_that_are_not_utf8) {
     const auto t = run_mnistlr({"predict", w, "--idx", odd, "--index", "0"});
     ASSERT_EQ(t.code, 0) << t.err;
     EXPECT_NE(t.out.find("a\\xFFb-idx3[0]"), std::string::npos) << t.out;
+}
+
+TEST(PredictCli, every_image_of_an_idx_file_without_index_is_evals_answer) {
+    const std::string& w = testutil::reference_model();
+    ASSERT_FALSE(w.empty());
+    testutil::TempDir d;
+    const std::string images = testutil::mnist_dir() + "/t10k-images-idx3-ubyte";
+    const auto r = run_mnistlr({"predict", w, "--idx", images, "-o", d / "all.csv"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(r.out.empty());
+    const std::string csv(reinterpret_cast<const char*>(testutil::read_file(d / "all.csv").data()),
+                          testutil::read_file(d / "all.csv").size());
+    std::istringstream lines(csv);
+    std::string line;
+    std::getline(lines, line);
+    EXPECT_EQ(line, "index,label,probability");
+    const auto labels = testutil::read_file(testutil::mnist_dir() + "/t10k-labels-idx1-ubyte");
+    std::size_t n = 0, correct = 0;
+    while (std::getline(lines, line)) {
+        std::size_t index = 0, label = 0;
+        double p = 0;
+        ASSERT_EQ(std::sscanf(line.c_str(), "%zu,%zu,%lf", &index, &label, &p), 3) << line;
+        EXPECT_EQ(index, n);
+        EXPECT_GT(p, 0.1);
+        EXPECT_LE(p, 1.0);
+        correct += labels.at(8 + index) == label ? 1u : 0u;
+        ++n;
+    }
+    EXPECT_EQ(n, 10000u);
+    const auto ev = nlohmann::json::parse(run_mnistlr({"eval", w, "--data", testutil::mnist_dir(), "--json"}).out);
+    EXPECT_EQ(correct, ev["correct"].get<std::size_t>());  // the same decisions as eval
+    // Standard output and --probabilities: a column per class, rows summing to 1.
+    const auto all = run_mnistlr({"predict", w, "--idx", images, "--probabilities"});
+    ASSERT_EQ(all.code, 0) << all.err;
+    EXPECT_EQ(all.out.substr(0, all.out.find('\n')), "index,label,0,1,2,3,4,5,6,7,8,9");
+    EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 10001);
+    // -o and --probabilities go with --idx alone.
+    const auto bad = run_mnistlr({"predict", w, "--idx", images, "--index", "3", "-o", d / "x.csv"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+    EXPECT_FALSE(testutil::file_exists(d / "x.csv"));
 }

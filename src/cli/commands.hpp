@@ -89,10 +89,12 @@ struct PredictOptions {
     std::string weights;               // weights file or directory with W.npy + b.npy
     std::vector<std::string> images;   // PNG/JPEG/... files
     std::string idx;                   // IDX image file (instead of images)
-    std::vector<std::size_t> indices;  // images of `idx` to classify
+    std::vector<std::size_t> indices;  // images of `idx` to classify; none: every image, one line each
     std::size_t k = 3;
     bool json = false;
-    bool show = false;  // print the model's input as text art
+    bool show = false;           // print the model's input as text art
+    std::string output;          // every image of `idx`: write the lines here instead of stdout
+    bool probabilities = false;  // every image of `idx`: every class's probability
 };
 std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner);
 int run_predict(const PredictOptions& opt);

@@ -70,24 +70,114 @@ std::shared_ptr<PredictOptions> setup_predict(CLI::App& app, Runner& runner) {
                       ->delimiter(',')
                       ->transform(whole_number<std::size_t>(0, std::numeric_limits<std::size_t>::max()))
                       ->option_text("I");
-    idx->needs(index);
     index->needs(idx);
     images->excludes(idx);
+    auto* output = sub->add_option("-o,--output", opt->output,
+                                   "With --idx and no --index: write the lines to FILE instead of standard output")
+                       ->check(nonempty_path())
+                       ->option_text("FILE");
+    auto* probabilities = sub->add_flag("--probabilities", opt->probabilities,
+                                        "With --idx and no --index: every class's probability, a column each");
+    for (auto* o : {output, probabilities}) {
+        o->needs(idx);
+        o->excludes(index);
+    }
     sub->add_option("-k,--top", opt->k, "Number of classes to show per input (at most the class count)")
         ->capture_default_str()
         ->transform(whole_number<std::size_t>(1, std::numeric_limits<std::size_t>::max()));
     sub->add_flag("--json", opt->json, "Print one JSON object instead of the table");
     sub->add_flag("--show", opt->show, "Also draw each input as the model sees it, as text");
+    sub->footer(
+        "With --idx FILE and no --index, every image of the file is classified, one line each: CSV "
+        "'index,label,probability' (label: the predicted class, 0-based; probability: its), or with "
+        "--probabilities 'index,label' and one column per class; with --json, one JSON object per line.");
     sub->callback([opt, &runner] {
         if (opt->images.empty() && opt->idx.empty())
-            throw CLI::ValidationError("give image files, or --idx FILE --index I");
+            throw CLI::ValidationError("give image files, or --idx FILE [--index I]");
+        if (opt->show && !opt->idx.empty() && opt->indices.empty())
+            throw CLI::ValidationError("--show draws chosen images: give --index I with --idx");
         runner = [opt] { return run_predict(*opt); };
     });
     return opt;
 }
 
+namespace {
+
+// A CSV field: quoted (with "" for ") when it holds a comma, a quote or a space at either end.
+std::string csv_field(const std::string& s) {
+    const bool quote = s.find_first_of(",\"") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
+    if (!quote) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// predict --idx FILE without --index: every image, one line each, to stdout or -o (atomically).
+int predict_every_image(const PredictOptions& opt, const WeightsFile& wf) {
+    OutputSet outputs;
+    AtomicFile* file = opt.output.empty() ? nullptr : &outputs.add(opt.output);
+    for (const auto& in : model_files(opt.weights)) outputs.add_input(in);
+    outputs.add_input(opt.idx);
+    outputs.check();
+    const IdxPredictions pr = predict_idx_file(opt.idx, wf.model, expects_deskewed(wf.info), opt.probabilities);
+    std::string text;
+    const auto flush = [&](bool last) {
+        if (!last && text.size() < (1u << 20)) return;
+        if (file) {
+            file->write(text.data(), text.size());
+        } else {
+            std::fwrite(text.data(), 1, text.size(), stdout);
+        }
+        text.clear();
+    };
+    char num[32];
+    const auto number = [&](float v) {
+        std::snprintf(num, sizeof num, "%.6g", static_cast<double>(v));
+        return std::string(num);
+    };
+    if (!opt.json) {
+        text = "index,label";
+        if (opt.probabilities) {
+            for (std::uint32_t c = 0; c < wf.model.classes(); ++c) text += "," + csv_field(class_name(wf.info, c));
+        } else {
+            text += ",probability";
+        }
+        text += '\n';
+    }
+    for (std::size_t i = 0; i < pr.count; ++i) {
+        if (opt.json) {
+            nlohmann::json j = {{"index", i},
+                                {"label", pr.predicted[i]},
+                                {"name", class_name(wf.info, pr.predicted[i])},
+                                {"probability", pr.probability[i]}};
+            if (opt.probabilities)
+                j["probabilities"] = std::vector<float>(pr.all.begin() + static_cast<std::ptrdiff_t>(i * pr.classes),
+                                                        pr.all.begin() + static_cast<std::ptrdiff_t>((i + 1) * pr.classes));
+            text += json_line(j);
+        } else {
+            text += std::to_string(i) + ',' + std::to_string(pr.predicted[i]);
+            if (opt.probabilities) {
+                for (std::size_t c = 0; c < pr.classes; ++c) text += ',' + number(pr.all[i * pr.classes + c]);
+            } else {
+                text += ',' + number(pr.probability[i]);
+            }
+        }
+        text += '\n';
+        flush(false);
+    }
+    flush(true);
+    if (file) {
+        outputs.commit();
+        std::fprintf(stderr, "%zu images -> %s\n", pr.count, printable(opt.output).c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
 int run_predict(const PredictOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
+    if (!opt.idx.empty() && opt.indices.empty()) return predict_every_image(opt, wf);
     const SoftmaxModel& model = wf.model;
     const bool deskew = expects_deskewed(wf.info);  // the model sees its inputs as it saw its training set
     const ModelInputs given = opt.idx.empty() ? image_inputs(opt.images, model.rows, model.cols, deskew)

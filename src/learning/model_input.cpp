@@ -46,6 +46,52 @@ ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& 
     return out;
 }
 
+IdxPredictions predict_idx_file(const std::string& path, const SoftmaxModel& model, bool deskew,
+                                bool all_probabilities) {
+    IdxFile f = IdxFile::open(path);
+    const auto& dims = f.dims();
+    if (dims.size() != 3)
+        throw Error(path, "--idx takes an image file with 3 dimensions (count x rows x cols), this one has " +
+                              std::to_string(dims.size()));
+    if (dims[1] != model.rows || dims[2] != model.cols)
+        throw Error(path, "images are " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
+                              " but the model expects " + std::to_string(model.rows) + " x " +
+                              std::to_string(model.cols));
+    const IdxArray all = f.read_all();
+    const std::size_t P = std::size_t{model.rows} * model.cols, n = f.count(), K = model.classes();
+    const std::uint8_t* pixels = all.payload.data();
+    std::vector<std::uint8_t> deskewed;  // the images as the model saw its training set
+    if (deskew) {
+        deskewed.resize(n * P);
+        for (std::size_t j = 0; j < n; ++j) deskew_image(pixels + j * P, model.rows, model.cols, deskewed.data() + j * P);
+        pixels = deskewed.data();
+    }
+    IdxPredictions out;
+    out.count = n;
+    out.classes = K;
+    out.predicted.resize(n);
+    out.probability.resize(n);
+    if (all_probabilities) out.all.resize(n * K);
+    const std::size_t block = 4096;
+    Matrix X(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(std::min(block, n)));
+    Matrix Z(static_cast<Eigen::Index>(K), X.cols());
+    for (std::size_t first = 0; first < n; first += block) {
+        const std::size_t m = std::min(block, n - first);
+        load_columns_range(pixels, P, first, m, X);
+        compute_logits(model, X, m, Z);
+        softmax(Z, m);
+        for (std::size_t j = 0; j < m; ++j) {
+            const std::uint32_t c = argmax_column(Z, j);
+            out.predicted[first + j] = c;
+            out.probability[first + j] = Z(c, static_cast<Eigen::Index>(j));
+            if (all_probabilities)
+                for (std::size_t k = 0; k < K; ++k)
+                    out.all[(first + j) * K + k] = Z(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j));
+        }
+    }
+    return out;
+}
+
 ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t rows, std::uint32_t cols,
                          bool deskew) {
     ModelInputs out;

@@ -50,6 +50,19 @@ ModelInputs image_inputs(const std::vector<std::string>& paths, std::uint32_t ro
 ModelInputs split_inputs(const Split& split, const std::vector<std::size_t>& indices, const std::string& split_name,
                          bool deskew = false);
 
+// Every image of an IDX image file, classified: for image i, the most probable class (the first on
+// ties) and its probability, and with `all_probabilities` every class's (K per image, image-major).
+// The images are read once as bytes and scored in blocks of 4096 (one float block, not a float copy
+// of the file), deskewed first when `deskew`. Throws as idx_inputs for a file of the wrong shape.
+struct IdxPredictions {
+    std::size_t count = 0, classes = 0;
+    std::vector<std::uint32_t> predicted;  // count
+    std::vector<float> probability;        // count: the predicted class's
+    std::vector<float> all;                // count x classes, with all_probabilities
+};
+IdxPredictions predict_idx_file(const std::string& path, const SoftmaxModel& model, bool deskew,
+                                bool all_probabilities);
+
 // The message idx_inputs and split_inputs give for an index out of a file of `count` images.
 std::string index_out_of_range(std::size_t index, std::size_t count);
 
