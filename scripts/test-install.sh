@@ -25,7 +25,7 @@ fail() { echo "test-install: FAIL: $*" >&2; exit 1; }
 say() { echo "test-install: $*" >&2; }
 
 if [ "${1:-}" != --inside ]; then
-  ensure_packages lintian
+  ensure_packages lintian dpkg-dev  # lintian checks the .deb; dpkg-dev has dpkg-shlibdeps, which CPack runs
   [ -x "$MNISTLR_BUILD/mnistlr" ] || fail "$MNISTLR_BUILD/mnistlr is missing: run scripts/test.sh first"
   [ -f "$MNISTLR_ROOT/data/mnist/train-images-idx3-ubyte" ] || fail "MNIST is missing: run scripts/test.sh first"
   tmp=$(mktemp -d /tmp/mnistlr-install.XXXXXX)
