@@ -5,7 +5,10 @@
 #   2. the installed binary runs from an empty directory with the source tree out of reach: it
 #      must not find data there, and works on MNIST copied outside the tree (--data, $MNISTLR_DATA,
 #      and $XDG_DATA_HOME filled as the installed mnistlr-fetch-data fills it);
-#   3. cpack -G DEB in the build directory, and lintian reports no error or warning on the package.
+#   3. every `$ mnistlr ...` example of the README runs as written with the installed binary, in a
+#      temporary directory laid out like a clone, and prints what the README shows
+#      (scripts/readme_examples.py);
+#   4. cpack -G DEB in the build directory, and lintian reports no error or warning on the package.
 #
 # "Out of reach": the checks run under `unshare --mount` with an empty tmpfs mounted over the source
 # tree (and over the build tree when it lies elsewhere), so the paths compiled into the binary
@@ -25,7 +28,8 @@ fail() { echo "test-install: FAIL: $*" >&2; exit 1; }
 say() { echo "test-install: $*" >&2; }
 
 if [ "${1:-}" != --inside ]; then
-  ensure_packages lintian dpkg-dev  # lintian checks the .deb; dpkg-dev has dpkg-shlibdeps, which CPack runs
+  # lintian checks the .deb; dpkg-dev has dpkg-shlibdeps, which CPack runs; python3 runs the README's examples.
+  ensure_packages lintian dpkg-dev python3
   [ -x "$MNISTLR_BUILD/mnistlr" ] || fail "$MNISTLR_BUILD/mnistlr is missing: run scripts/test.sh first"
   [ -f "$MNISTLR_ROOT/data/mnist/train-images-idx3-ubyte" ] || fail "MNIST is missing: run scripts/test.sh first"
   tmp=$(mktemp -d /tmp/mnistlr-install.XXXXXX)
@@ -36,6 +40,11 @@ if [ "${1:-}" != --inside ]; then
   cmake --install "$MNISTLR_BUILD" --prefix "$tmp/prefix" >"$tmp/install.log" || { cat "$tmp/install.log" >&2; fail "cmake --install"; }
   mkdir -p "$tmp/data"
   cp -r "$MNISTLR_ROOT/data/mnist" "$tmp/data/mnist"
+  # What the README's examples need, as they would find it in a clone.
+  mkdir -p "$tmp/readme/tests/data"
+  cp "$MNISTLR_ROOT/README.md" "$MNISTLR_ROOT/scripts/readme_examples.py" "$tmp/readme/"
+  cp "$MNISTLR_ROOT/tests/data/seven.png" "$tmp/readme/tests/data/"
+  ln -s "$tmp/data" "$tmp/readme/data"
 
   # The Debian package from the same build, checked by lintian (errors and warnings fail).
   say "cpack -G DEB and lintian"
@@ -43,9 +52,10 @@ if [ "${1:-}" != --inside ]; then
   version=$("$MNISTLR_BUILD/mnistlr" --version | cut -d' ' -f1)
   deb="$MNISTLR_BUILD/mnistlr_${version}_amd64.deb"
   [ -f "$deb" ] || fail "$deb was not made"
-  dpkg-deb -f "$deb" Depends | grep -q "fonts-dejavu-core" || fail "$deb: Depends lacks fonts-dejavu-core"
-  dpkg-deb -c "$deb" | grep -q "usr/share/man/man1/mnistlr.1.gz" || fail "$deb: no man page"
-  dpkg-deb -c "$deb" | grep -q "usr/share/bash-completion/completions/mnistlr" || fail "$deb: no completion"
+  grep -q "fonts-dejavu-core" <<<"$(dpkg-deb -f "$deb" Depends)" || fail "$deb: Depends lacks fonts-dejavu-core"
+  contents=$(dpkg-deb -c "$deb")  # not piped into grep -q, whose early exit would fail the pipe
+  grep -q "usr/share/man/man1/mnistlr.1.gz" <<<"$contents" || fail "$deb: no man page"
+  grep -q "usr/share/bash-completion/completions/mnistlr" <<<"$contents" || fail "$deb: no completion"
   lintian --fail-on error,warning "$deb" >&2 || fail "lintian reports errors or warnings on $deb"
 
   hide=("$MNISTLR_ROOT")
@@ -76,12 +86,14 @@ export HOME=$tmp/home PATH="$prefix/bin:$PATH"
 unset XDG_DATA_HOME MNISTLR_DATA MNISTLR_FONT
 
 [ "$(command -v mnistlr)" = "$prefix/bin/mnistlr" ] || fail "mnistlr on the PATH is $(command -v mnistlr)"
-mnistlr --version | grep -q "^[0-9]" || fail "mnistlr --version"
-mnistlr --help | grep -q "^  train " || fail "mnistlr --help lists no train"
+# Outputs are captured before grep reads them: `cmd | grep -q` could kill cmd with SIGPIPE.
+grep -q "^[0-9]" <<<"$(mnistlr --version)" || fail "mnistlr --version"
+help=$(mnistlr --help)
+grep -q "^  train " <<<"$help" || fail "mnistlr --help lists no train"
 
 # Man pages: mnistlr(1), one per subcommand (as --help lists them), mnistlr-fetch-data(1); each
 # passes mandoc's lint without errors or warnings.
-subs=$(mnistlr --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+subs=$(sed -n '/^Subcommands:/,/^$/p' <<<"$help" | awk 'NR > 1 && NF { print $1 }')
 [ -n "$subs" ] || fail "no subcommands in mnistlr --help"
 for page in mnistlr mnistlr-fetch-data $(for s in $subs; do echo "mnistlr-$s"; done); do
   f="$prefix/share/man/man1/$page.1.gz"
@@ -126,4 +138,6 @@ set -e
 [ "$rc" = 2 ] && [ "$err" = "mnistlr: error: /nonexistent.ttf: font not found (set by MNISTLR_FONT)" ] ||
   fail "MNISTLR_FONT=/nonexistent.ttf: exit $rc, '$err'"
 [ ! -e out2.png ] || fail "a failed plot-weights left out2.png"
+# Every `$ mnistlr ...` example of the README, run as written with the installed binary.
+(cd "$tmp/readme" && python3 readme_examples.py README.md) >&2 || fail "README examples (above)"
 say "installed binary ok with the source tree hidden"
