@@ -138,6 +138,18 @@ set -e
 [ "$rc" = 2 ] && [ "$err" = "mnistlr: error: /nonexistent.ttf: font not found (set by MNISTLR_FONT)" ] ||
   fail "MNISTLR_FONT=/nonexistent.ttf: exit $rc, '$err'"
 [ ! -e out2.png ] || fail "a failed plot-weights left out2.png"
+# With DejaVu gone (an empty tmpfs over its directory, in this namespace only) the error names the
+# path tried and the package to install.
+font_dir=/usr/share/fonts/truetype/dejavu
+mount -t tmpfs -o size=1m mnistlr-no-font "$font_dir"
+set +e
+err=$(mnistlr plot-weights w.bin out3.png 2>&1 >/dev/null)
+rc=$?
+set -e
+umount "$font_dir"
+[ "$rc" = 2 ] && [ "$err" = "mnistlr: error: $font_dir/DejaVuSans.ttf: font not found (install fonts-dejavu-core, or set MNISTLR_FONT to a TrueType font)" ] ||
+  fail "without DejaVu: exit $rc, '$err'"
+
 # Every `$ mnistlr ...` example of the README, run as written with the installed binary.
 (cd "$tmp/readme" && python3 readme_examples.py README.md) >&2 || fail "README examples (above)"
 say "installed binary ok with the source tree hidden"
