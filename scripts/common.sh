@@ -6,8 +6,9 @@ MNISTLR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MNISTLR_BUILD=${MNISTLR_BUILD:-$MNISTLR_ROOT/build}
 # Debian packages: Eigen (matrices), CLI11 (command line), stb (PNG/JPEG, TrueType), zlib (gzip,
 # CRC-32), nlohmann-json (JSON), DejaVu (the font in pictures), pkg-config (finds stb), giflib
-# (train --animate's GIF encoder).
-MNISTLR_PACKAGES="libeigen3-dev libcli11-dev libstb-dev zlib1g-dev nlohmann-json3-dev fonts-dejavu-core pkg-config libgif-dev"
+# (train --animate's GIF encoder); for the tests of the generated man pages and completion, mandoc
+# (mandoc -T lint) and bash-completion.
+MNISTLR_PACKAGES="libeigen3-dev libcli11-dev libstb-dev zlib1g-dev nlohmann-json3-dev fonts-dejavu-core pkg-config libgif-dev mandoc bash-completion"
 
 log() { echo "mnistlr setup: $*" >&2; }
 

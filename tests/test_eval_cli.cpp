@@ -204,7 +204,7 @@ TEST(EvalCli, bad_input_and_usage_exit_2) {
     ASSERT_FALSE(w.empty());
     r = run_mnistlr({"eval", w, "--data", dir.path()});
     EXPECT_EQ(r.code, 2);
-    EXPECT_NE(r.err.find("fetch MNIST with data/fetch.sh or pass --data DIR"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("fetch MNIST with mnistlr-fetch-data (in a source tree: data/fetch.sh) or pass --data DIR"), std::string::npos) << r.err;
 }
 
 TEST(EvalCli, thread_count_does_not_change_the_report) {

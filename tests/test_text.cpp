@@ -62,6 +62,22 @@ TEST(Text, missing_or_non_font_files_are_refused_with_their_path) {
     }
 }
 
+// MNISTLR_FONT overrides the built-in path; a missing font is one message naming the path tried.
+// (ctest runs each test in its own process, so the environment change stays in this test.)
+TEST(Text, mnistlr_font_overrides_the_default_and_a_missing_font_names_the_path) {
+    const Font& regular = font();  // loaded before MNISTLR_FONT is set
+    testutil::TempDir d;
+    ::setenv("MNISTLR_FONT", (d / "none.ttf").c_str(), 1);
+    EXPECT_EQ(Font::default_path(), d / "none.ttf");
+    EXPECT_EQ(testutil::error_of([] { Font::load_default(); }), (d / "none.ttf") + ": font not found (set by MNISTLR_FONT)");
+    ::setenv("MNISTLR_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 1);
+    const Font bold = Font::load_default();
+    EXPECT_NE(bold.text_width("mnistlr", 20), regular.text_width("mnistlr", 20));  // really another font
+    ::setenv("MNISTLR_FONT", "", 1);  // empty: as unset
+    EXPECT_EQ(Font::default_path(), "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    ::unsetenv("MNISTLR_FONT");
+}
+
 TEST(Text, width_grows_with_text_and_size) {
     const float w1 = font().text_width("0", 20), w3 = font().text_width("000", 20);
     EXPECT_GT(w1, 5.0f);

@@ -44,7 +44,7 @@ TEST(TrainCli, missing_data_dir_exits_2_names_it_and_writes_nothing) {
     const auto r = run_mnistlr({"train", "--data", d / "nowhere", "-o", d / "w.bin"});
     EXPECT_EQ(r.code, 2);
     EXPECT_EQ(r.err, "mnistlr: error: " + (d / "nowhere") +
-                         ": data directory does not exist; fetch MNIST with data/fetch.sh or pass --data DIR\n");
+                         ": data directory does not exist; fetch MNIST with mnistlr-fetch-data (in a source tree: data/fetch.sh) or pass --data DIR\n");
     EXPECT_TRUE(testutil::list_dir(d.path()).empty());
 }
 

@@ -106,12 +106,13 @@ inline std::string shell_quote(const std::string& s) {
     return q + "'";
 }
 
-// Runs `prefix` (shell text, e.g. "cd DIR && " or "prlimit --as=N -- ") then the mnistlr binary with
+// Runs `prefix` (shell text, e.g. "cd DIR && " or "prlimit --as=N -- ") then `program` with
 // the given arguments (each quoted), capturing stdout, stderr and the exit code (128 + N for a
 // death by signal N); stdin is /dev/null.
-inline RunResult run_mnistlr_after(const std::string& prefix, const std::vector<std::string>& args) {
+inline RunResult run_program_after(const std::string& prefix, const std::string& program,
+                                   const std::vector<std::string>& args) {
     TempDir io;
-    std::string cmd = prefix + shell_quote(MNISTLR_BIN);
+    std::string cmd = prefix + shell_quote(program);
     for (const auto& a : args) cmd += " " + shell_quote(a);
     cmd += " >" + shell_quote(io / "out") + " 2>" + shell_quote(io / "err") + " </dev/null";
     RunResult r;
@@ -121,6 +122,11 @@ inline RunResult run_mnistlr_after(const std::string& prefix, const std::vector<
     r.out.assign(o.begin(), o.end());
     r.err.assign(e.begin(), e.end());
     return r;
+}
+
+// The same for the mnistlr binary of this build tree.
+inline RunResult run_mnistlr_after(const std::string& prefix, const std::vector<std::string>& args) {
+    return run_program_after(prefix, MNISTLR_BIN, args);
 }
 
 // Runs the mnistlr binary with the given arguments, in `cwd` when given.

@@ -16,23 +16,34 @@ std::string env(const char* name) {
     return v ? std::string(v) : std::string();
 }
 
-// The build tree's data directory when this process's executable lies inside the build tree it was
-// compiled in (MNISTLR_BINARY_DIR), else "".
+// build_tree_data_for this process's executable and the build tree it was compiled in. The build
+// tree's path is resolved too (it may be reached through a symbolic link; /proc/self/exe never is);
+// when it no longer exists the binary cannot be running from it.
 std::string running_build_tree_data() {
 #if defined(MNISTLR_SOURCE_DIR) && defined(MNISTLR_BINARY_DIR)
     char buf[PATH_MAX];
     const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n <= 0) return {};
-    const std::string exe(buf, static_cast<std::size_t>(n));
-    const std::string tree = std::string(MNISTLR_BINARY_DIR) + "/";
-    if (exe.compare(0, tree.size(), tree) != 0) return {};
-    return std::string(MNISTLR_SOURCE_DIR) + "/data";
+    char* tree = ::realpath(MNISTLR_BINARY_DIR, nullptr);
+    if (!tree) return {};
+    const std::string binary_dir(tree);
+    std::free(tree);
+    return build_tree_data_for(std::string(buf, static_cast<std::size_t>(n)), binary_dir, MNISTLR_SOURCE_DIR);
 #else
     return {};
 #endif
 }
 
 }  // namespace
+
+std::string build_tree_data_for(const std::string& exe, const std::string& binary_dir, const std::string& source_dir) {
+    if (binary_dir.empty() || source_dir.empty()) return {};
+    std::string tree = binary_dir;
+    while (tree.size() > 1 && tree.back() == '/') tree.pop_back();
+    if (tree != "/") tree += '/';
+    if (exe.size() <= tree.size() || exe.compare(0, tree.size(), tree) != 0) return {};
+    return source_dir + "/data";
+}
 
 DataSearch DataSearch::from_process() {
     DataSearch s;

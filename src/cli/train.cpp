@@ -330,7 +330,8 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     sub->add_option("--data", opt->data,
                     "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
                     "[default: for auto $MNISTLR_DATA; else data/<set>, then $XDG_DATA_HOME/mnistlr/<set>; see README]")
-        ->check(nonempty_path());
+        ->check(nonempty_path())
+        ->option_text("DIR");
     sub->add_option("--dataset", opt->dataset,
                     "Which data set: names the classes, picks data/<name>, handles EMNIST's transposed images "
                     "and 1-based letters")

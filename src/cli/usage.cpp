@@ -168,12 +168,12 @@ CLI::Validator one_of(std::vector<std::string> words) {
             if (s == w) return {};
         return "must be one of " + list + ", got " + in_quotes(s);
     };
-    return CLI::Validator(check, desc);
+    return CLI::Validator(check, desc, kOneOfValidator);
 }
 
 CLI::Validator nonempty_path() {
     return CLI::Validator([](std::string& s) { return s.empty() ? std::string("must not be empty") : std::string(); },
-                          "");
+                          "", kPathValidator);
 }
 
 CLI::Validator existing_file() {
@@ -184,7 +184,7 @@ CLI::Validator existing_file() {
         if (S_ISDIR(st.st_mode)) return printable(s) + " is a directory, not a file";
         return {};
     };
-    return CLI::Validator(check, "FILE");
+    return CLI::Validator(check, "FILE", kPathValidator);
 }
 
 namespace {

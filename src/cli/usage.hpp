@@ -40,6 +40,11 @@ CLI::Validator whole_number(T lo, T hi, std::string hi_name = "");
 // float, and 1e39 is not a float at all. `hi_name` as for whole_number.
 template <class T>
 CLI::Validator finite_number(T lo, T hi, bool lo_open = false, std::string hi_name = "");
+// The names these validators carry, so that the man pages and the completion (docs.hpp) can tell an
+// option's words and its paths from the same definitions the parser uses.
+inline constexpr const char* kOneOfValidator = "one_of";
+inline constexpr const char* kPathValidator = "path";
+
 // One of the given words (e.g. "--cmap must be one of rdbu, gray, viridis, got 'x'").
 CLI::Validator one_of(std::vector<std::string> words);
 // A path that is not empty ("" would silently mean the current directory or a default).

@@ -88,7 +88,7 @@ SplitFiles find_split_files(const std::string& dir, const std::string& stem) {
 SplitFiles find_split_files(const std::string& dir, const std::vector<std::string>& stems) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0)
-        throw Error(dir, "data directory does not exist; fetch MNIST with data/fetch.sh or pass --data DIR");
+        throw Error(dir, "data directory does not exist; fetch MNIST with mnistlr-fetch-data (in a source tree: data/fetch.sh) or pass --data DIR");
     if (!S_ISDIR(st.st_mode)) throw Error(dir, "is not a directory (--data takes the directory of the IDX files)");
     for (const auto& stem : stems) {
         SplitFiles f{find_one(dir, stem, "images", "idx3"), find_one(dir, stem, "labels", "idx1")};
@@ -96,7 +96,7 @@ SplitFiles find_split_files(const std::string& dir, const std::vector<std::strin
     }
     const std::string& s = stems.front();
     throw Error(dir, "no " + s + "-images-idx3-ubyte[.gz] and " + s + "-labels-idx1-ubyte[.gz] (or the " + s +
-                         "-images.idx3-ubyte spelling) found; fetch MNIST with data/fetch.sh or pass --data DIR");
+                         "-images.idx3-ubyte spelling) found; fetch MNIST with mnistlr-fetch-data (in a source tree: data/fetch.sh) or pass --data DIR");
 }
 
 Dataset load_splits(const std::string& dir, const std::vector<std::string>& train_stems,

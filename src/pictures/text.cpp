@@ -1,11 +1,13 @@
 #include "mnistlr/pictures/text.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
 #include <stb_truetype.h>
+#include <sys/stat.h>
 
 #include "mnistlr/error.hpp"
 #include "mnistlr/data/file_io.hpp"
@@ -86,9 +88,21 @@ Font Font::load(const std::string& path) {
     return Font(std::move(impl));
 }
 
-std::string Font::default_path() { return MNISTLR_FONT_PATH; }
+std::string Font::default_path() {
+    const char* env = std::getenv("MNISTLR_FONT");
+    return env && *env ? std::string(env) : std::string(MNISTLR_FONT_PATH);
+}
 
-Font Font::load_default() { return load(default_path()); }
+Font Font::load_default() {
+    const std::string path = default_path();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        const bool from_env = std::getenv("MNISTLR_FONT") && *std::getenv("MNISTLR_FONT");
+        throw Error(path, from_env ? "font not found (set by MNISTLR_FONT)"
+                                   : "font not found (install fonts-dejavu-core, or set MNISTLR_FONT to a TrueType font)");
+    }
+    return load(path);
+}
 
 float Font::ascent(float px) const {
     return stbtt_ScaleForPixelHeight(&impl_->info, px) * static_cast<float>(impl_->ascent);

@@ -25,8 +25,9 @@ public:
     // is missing or is not a TrueType font. The font is trusted input (a system font): stb_truetype
     // does not guard against maliciously crafted font files.
     static Font load(const std::string& path);
-    // The font the tool draws with: DejaVu Sans from Debian's fonts-dejavu-core
-    // (path fixed at build time: MNISTLR_FONT_PATH).
+    // The font the tool draws with: $MNISTLR_FONT when set and not empty, else DejaVu Sans where
+    // Debian's fonts-dejavu-core installs it (MNISTLR_FONT_PATH, fixed at build time). A missing
+    // file throws Error "<path>: font not found (...)", naming the path tried and how to fix it.
     static Font load_default();
     static std::string default_path();
 
