@@ -185,12 +185,7 @@ TEST(EvalFiguresCli, refusals_exit_2_on_one_line_and_write_nothing) {
         std::vector<std::string> args{"eval", w, "--data", testutil::mnist_dir()};
         args.insert(args.end(), c.args.begin(), c.args.end());
         const auto r = run_mnistlr(args);
-        EXPECT_EQ(r.code, 2) << c.message;
-        EXPECT_EQ(r.err.rfind("mnistlr: error: ", 0), 0u) << r.err;
-        EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_TRUE(r.out.empty()) << r.out;
-        EXPECT_TRUE(testutil::list_dir(d.path()).empty()) << c.message;
+        testutil::expect_refused_writing_nothing(r, c.message, d.path());
     }
     EXPECT_EQ(testutil::read_file(w), before);  // the model was never written over
 }

@@ -88,12 +88,7 @@ TEST(TrainAnimateCli, refusals_come_before_training_and_write_nothing) {
     };
     for (const auto& c : cases) {
         const auto r = run_mnistlr(train_args(d / "w.bin", c.more));
-        EXPECT_EQ(r.code, 2) << c.message;
-        EXPECT_EQ(r.err.rfind("mnistlr: error: ", 0), 0u) << r.err;
-        EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_TRUE(r.out.empty()) << r.out;
-        EXPECT_TRUE(testutil::list_dir(d.path()).empty()) << c.message;
+        testutil::expect_refused_writing_nothing(r, c.message, d.path());
     }
 }
 

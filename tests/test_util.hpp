@@ -134,6 +134,17 @@ inline RunResult run_mnistlr(const std::vector<std::string>& args, const std::st
     return run_mnistlr_after(cwd.empty() ? std::string() : "cd " + shell_quote(cwd) + " && ", args);
 }
 
+// A refusal as the CLI promises it: exit 2, one line "mnistlr: error: ..." holding `message`, nothing
+// on stdout, and the directory `dir` (where the outputs would have gone) still empty.
+inline void expect_refused_writing_nothing(const RunResult& r, const std::string& message, const std::string& dir) {
+    EXPECT_EQ(r.code, 2) << message;
+    EXPECT_EQ(r.err.rfind("mnistlr: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_TRUE(list_dir(dir).empty()) << message;
+}
+
 // Builds an IDX byte buffer: magic 00 00 type ndim, big-endian dims, payload.
 inline std::vector<std::uint8_t> make_idx(const std::vector<std::uint32_t>& dims,
                                           const std::vector<std::uint8_t>& payload, std::uint8_t type = 0x08) {

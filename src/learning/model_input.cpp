@@ -17,8 +17,10 @@ std::string index_out_of_range(std::size_t index, std::size_t count) {
            ")";
 }
 
-ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& indices, std::uint32_t rows,
-                       std::uint32_t cols, bool deskew) {
+namespace {
+
+// The IDX image file at `path`, checked to hold count x rows x cols images.
+IdxFile open_image_file(const std::string& path, std::uint32_t rows, std::uint32_t cols) {
     IdxFile f = IdxFile::open(path);
     const auto& dims = f.dims();
     if (dims.size() != 3)
@@ -27,6 +29,14 @@ ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& 
     if (dims[1] != rows || dims[2] != cols)
         throw Error(path, "images are " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
                               " but the model expects " + std::to_string(rows) + " x " + std::to_string(cols));
+    return f;
+}
+
+}  // namespace
+
+ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& indices, std::uint32_t rows,
+                       std::uint32_t cols, bool deskew) {
+    IdxFile f = open_image_file(path, rows, cols);
     for (std::size_t i : indices)
         if (i >= f.count()) throw Error(path, index_out_of_range(i, f.count()));
     std::vector<std::uint8_t> pixels = f.read_items(indices);  // the requested images, in order
@@ -48,15 +58,7 @@ ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& 
 
 IdxPredictions predict_idx_file(const std::string& path, const SoftmaxModel& model, bool deskew,
                                 bool all_probabilities) {
-    IdxFile f = IdxFile::open(path);
-    const auto& dims = f.dims();
-    if (dims.size() != 3)
-        throw Error(path, "--idx takes an image file with 3 dimensions (count x rows x cols), this one has " +
-                              std::to_string(dims.size()));
-    if (dims[1] != model.rows || dims[2] != model.cols)
-        throw Error(path, "images are " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
-                              " but the model expects " + std::to_string(model.rows) + " x " +
-                              std::to_string(model.cols));
+    IdxFile f = open_image_file(path, model.rows, model.cols);
     const IdxArray all = f.read_all();
     const std::size_t P = std::size_t{model.rows} * model.cols, n = f.count(), K = model.classes();
     const std::uint8_t* pixels = all.payload.data();
