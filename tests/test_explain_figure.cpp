@@ -186,3 +186,29 @@ TEST(ExplainFigure, numbers_as_the_titles_print_them) {
     EXPECT_EQ(format_logit(-3.051), "\u22123.05");
     EXPECT_EQ(format_logit(-0.001), "0.00");
 }
+
+// Drawn band by band (one row of inputs per band, the CLI's way for tall figures) the figure has
+// exactly the pixels of the figure drawn as one band: no title or tile is cut at a band's edge.
+TEST(ExplainFigure, bands_of_one_row_give_the_pixels_of_one_band) {
+    const SoftmaxModel m = random_model(28, 28, 10, 5);
+    const ModelInputs in = sparse_inputs(m.pixels(), 5);
+    const std::vector<Evidence> ev = evidence_of(m, in.X);
+    ExplainFigureOptions opt;
+    opt.versus.kind = VersusChoice::Kind::runner_up;
+    opt.band_bytes = std::size_t{1} << 40;  // one band
+    const RgbImage whole = render_explanation(m, ModelInfo{}, in, ev, opt, font());
+    opt.band_bytes = 1;  // one row of inputs per band
+    RgbImage joined;
+    joined.width = whole.width;
+    int bands = 0;
+    render_explanation_bands(m, ModelInfo{}, in, ev, opt, font(), [&](const RgbImage& band) {
+        EXPECT_EQ(band.top, joined.height);  // contiguous, top to bottom
+        EXPECT_EQ(band.width, whole.width);
+        joined.rgb.insert(joined.rgb.end(), band.rgb.begin(), band.rgb.end());
+        joined.height += band.height;
+        ++bands;
+    });
+    EXPECT_EQ(bands, 5);
+    EXPECT_EQ(joined.height, whole.height);
+    EXPECT_TRUE(joined.rgb == whole.rgb);
+}

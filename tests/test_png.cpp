@@ -174,3 +174,41 @@ TEST(Png, golden_weight_grid) {
     ASSERT_EQ(d.rgb, img.rgb);
     EXPECT_EQ(fnv1a(d.rgb), 1931387033284875247ull) << "render changed: if deliberate, update the checksum (and look at it)";
 }
+
+// PngStream: a picture handed over in bands of uneven height (1 row, many rows, repeated rows so
+// that Up rows straddle a band cut) decodes to exactly the pixels of the whole picture.
+TEST(PngStream, bands_decode_to_the_whole_pictures_pixels) {
+    RgbImage whole = pattern(301, 97);
+    for (int y = 40; y < 60; ++y)  // rows equal to the one above, across the cut at 45
+        for (int x = 0; x < whole.width; ++x) whole.set(x, y, whole.at(x, 39));
+    const int cuts[] = {0, 1, 2, 45, 46, 90, 97};
+    PngStream stream(whole.width, whole.height);
+    for (std::size_t c = 0; c + 1 < std::size(cuts); ++c) {
+        RgbImage band(whole.width, cuts[c + 1] - cuts[c], Rgb{}, cuts[c]);
+        for (int y = cuts[c]; y < cuts[c + 1]; ++y)
+            for (int x = 0; x < whole.width; ++x) band.set(x, y, whole.at(x, y));
+        stream.add(band);
+    }
+    const Decoded d = decode(stream.finish());
+    EXPECT_EQ(d.w, whole.width);
+    EXPECT_EQ(d.h, whole.height);
+    EXPECT_EQ(d.rgb, whole.rgb);
+}
+
+TEST(PngStream, one_band_gives_encode_pngs_bytes) {
+    const RgbImage img = pattern(64, 16);  // well under 1 MiB: encode_png makes one piece too
+    PngStream stream(img.width, img.height);
+    stream.add(img);
+    EXPECT_EQ(stream.finish(), encode_png(img));
+}
+
+TEST(PngStream, refuses_a_band_that_does_not_continue_the_picture_and_an_early_finish) {
+    PngStream stream(10, 8);
+    EXPECT_THROW(stream.add(RgbImage(9, 2, Rgb{})), Error);            // wrong width
+    EXPECT_THROW(stream.add(RgbImage(10, 2, Rgb{}, 3)), Error);        // does not start at row 0
+    EXPECT_THROW(stream.add(RgbImage(10, 9, Rgb{})), Error);           // runs past the height
+    stream.add(RgbImage(10, 3, Rgb{}));
+    EXPECT_THROW(stream.add(RgbImage(10, 2, Rgb{}, 2)), Error);        // overlaps
+    EXPECT_THROW(stream.finish(), Error);                              // 3 of 8 rows
+    EXPECT_THROW(PngStream(0, 5), Error);
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -264,6 +265,18 @@ int run_eval(const EvalOptions& opt) {
 
     const Metrics m = evaluate(wf.model, split, opt.threads);  // checks image size and labels against the model
     Figures fig;
+    // The two pictures are independent: the heatmap is drawn and encoded on a second thread while
+    // this one makes the gallery (Font is safe to share).
+    std::future<std::vector<std::uint8_t>> confusion_png;
+    if (confusion_out) {
+        ConfusionOptions co;
+        co.normalize = normalize_from_name(opt.normalize);
+        co.split_name = opt.split;
+        confusion_png = std::async(std::launch::async, [&fig, &m, &names, co, &font] {
+            fig.confusion = render_confusion(m.confusion, names, co, *font);
+            return encode_png(fig.confusion);
+        });
+    }
     if (errors_out) {
         fig.total_mistakes = count_mistakes(split, m.predicted);
         fig.mistakes = confident_mistakes(wf.model, split, m.predicted, opt.errors_count);
@@ -273,11 +286,7 @@ int run_eval(const EvalOptions& opt) {
         errors_out->write(png.data(), png.size());
     }
     if (confusion_out) {
-        ConfusionOptions co;
-        co.normalize = normalize_from_name(opt.normalize);
-        co.split_name = opt.split;
-        fig.confusion = render_confusion(m.confusion, names, co, *font);
-        const auto png = encode_png(fig.confusion);
+        const auto png = confusion_png.get();
         confusion_out->write(png.data(), png.size());
     }
     outputs.commit();

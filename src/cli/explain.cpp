@@ -205,20 +205,22 @@ int run_explain(const ExplainOptions& opt) {
     fo.scale = opt.scale;
     if (!opt.vs.empty()) fo.versus = parse_versus(opt.vs, class_names(wf));
     const ModelInputs in = gather_inputs(opt, wf, outputs);
+    ExplainLayout layout;
     if (out) {
         try {
-            explain_layout(wf.model.rows, wf.model.cols, in.items.size(), wf.model.classes(), fo);
+            layout = explain_layout(wf.model.rows, wf.model.cols, in.items.size(), wf.model.classes(), fo);
         } catch (const Error& e) {
             throw Error(opt.output, e.what());
         }
     }
     const std::vector<Evidence> ev = evidence_of(wf.model, in.X);
     const float scale = explain_scale(wf.model, in, ev, fo);
-    RgbImage img;
     if (out) {
-        img = render_explanation(wf.model, wf.info, in, ev, fo, Font::load_default());
-        const auto png = encode_png(img);
-        out->write(png.data(), png.size());
+        PngStream png(layout.width, layout.height);
+        render_explanation_bands(wf.model, wf.info, in, ev, fo, Font::load_default(),
+                                 [&png](const RgbImage& band) { png.add(band); });
+        const auto bytes = png.finish();
+        out->write(bytes.data(), bytes.size());
         outputs.commit();
     }
     if (opt.json) {
@@ -227,7 +229,7 @@ int run_explain(const ExplainOptions& opt) {
     }
     print_table(wf, in, ev, fo);
     std::printf("%zu %s -> %s (%d x %d), scale \u00b1%s\n", in.items.size(), in.items.size() == 1 ? "input" : "inputs",
-                printable(opt.output).c_str(), img.width, img.height, format_scale(scale).c_str());
+                printable(opt.output).c_str(), layout.width, layout.height, format_scale(scale).c_str());
     return 0;
 }
 

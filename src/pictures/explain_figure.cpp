@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "mnistlr/data/file_io.hpp"
 #include "mnistlr/error.hpp"
@@ -111,62 +112,90 @@ float explain_scale(const SoftmaxModel& model, const ModelInputs& inputs, const 
     return s;
 }
 
-RgbImage render_explanation(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
-                            const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font) {
+void render_explanation_bands(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
+                              const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font,
+                              const std::function<void(const RgbImage&)>& sink) {
     if (ev.size() != inputs.items.size() || static_cast<std::size_t>(inputs.X.cols()) != ev.size())
         throw Error("explain: " + std::to_string(ev.size()) + " evidence records for " +
                     std::to_string(inputs.items.size()) + " inputs");
     const ExplainLayout g = explain_layout(model.rows, model.cols, ev.size(), model.classes(), opt);
     const float s = explain_scale(model, inputs, ev, opt);
-    RgbImage img(g.width, g.height, kGutterColour);
     const float title_w = static_cast<float>(g.panel_w + kGutter - 6);
+    // Row i of inputs is the band [row_top(i), row_top(i + 1)); the first band starts at the top
+    // gutter, the last one ends with the colorbar. Bands of whole rows, about opt.band_bytes each.
+    const int row_h = kExplainTitleBand + g.tile_h + kGutter;
+    const auto row_top = [&](int i) { return i == 0 ? 0 : i == g.rows ? g.height : kGutter + i * row_h; };
+    const std::size_t row_bytes = 3 * std::size_t(g.width) * std::size_t(row_h);
+    const int rows_per_band = static_cast<int>(std::clamp<std::size_t>(opt.band_bytes / row_bytes, 1, std::size_t(g.rows)));
+    RgbImage band;
     std::vector<float> v;
-    for (std::size_t j = 0; j < ev.size(); ++j) {
-        const int i = static_cast<int>(j);
-        const float* x = inputs.X.col(static_cast<Eigen::Index>(j)).data();
-        const InputItem& item = inputs.items[j];
-        const auto panels = explain_panels(ev[j], opt);
-        for (std::size_t qq = 0; qq < panels.size(); ++qq) {
-            const int q = static_cast<int>(qq);
-            const ExplainPanel& panel = panels[qq];
-            const int x0 = g.tile_x(q), y0 = g.tile_y(i);
-            const float cx = static_cast<float>(x0) + static_cast<float>(g.tile_w) / 2.0f;
-            const int title_top = y0 - kExplainTitleBand;
-            if (panel.kind == ExplainPanel::Kind::input) {
-                draw_input_tile(img, x, model.rows, model.cols, opt.scale, x0, y0);
-                const std::string name = item.index >= 0 ? item.name : base_name(item.name);  // "test[3]", or the file name
-                draw_title(img, font, cx, title_top, title_w, name,
-                           item.label >= 0 ? "label " + class_name(info, static_cast<std::uint32_t>(item.label))
-                                           : "model input");
-                continue;
-            }
-            panel_values(model, x, panel, v);
-            draw_value_tile(img, v.data(), model.rows, model.cols, opt.scale, x0, y0, s, Colormap::rdbu);
-            if (panel.kind == ExplainPanel::Kind::cls) {
-                draw_title(img, font, cx, title_top, title_w, class_name(info, panel.cls),
-                           "z = " + format_logit(ev[j].logit[panel.cls]) +
-                               "   p = " + format_probability(ev[j].probability[panel.cls]));
-            } else {
-                const double dz = static_cast<double>(ev[j].logit[panel.cls]) - static_cast<double>(ev[j].logit[panel.other]);
-                draw_title(img, font, cx, title_top, title_w,
-                           class_name(info, panel.cls) + " vs " + class_name(info, panel.other),
-                           "\u0394z = " + format_logit(dz));
+    for (int i0 = 0; i0 < g.rows; i0 += rows_per_band) {
+        const int i1 = std::min(g.rows, i0 + rows_per_band);
+        band.width = g.width;
+        band.top = row_top(i0);
+        band.height = row_top(i1) - band.top;
+        band.reset(kGutterColour);
+        for (int i = i0; i < i1; ++i) {
+            const std::size_t j = static_cast<std::size_t>(i);
+            const float* x = inputs.X.col(static_cast<Eigen::Index>(j)).data();
+            const InputItem& item = inputs.items[j];
+            const auto panels = explain_panels(ev[j], opt);
+            for (std::size_t qq = 0; qq < panels.size(); ++qq) {
+                const int q = static_cast<int>(qq);
+                const ExplainPanel& panel = panels[qq];
+                const int x0 = g.tile_x(q), y0 = g.tile_y(i);
+                const float cx = static_cast<float>(x0) + static_cast<float>(g.tile_w) / 2.0f;
+                const int title_top = y0 - kExplainTitleBand;
+                if (panel.kind == ExplainPanel::Kind::input) {
+                    draw_input_tile(band, x, model.rows, model.cols, opt.scale, x0, y0);
+                    const std::string name = item.index >= 0 ? item.name : base_name(item.name);  // "test[3]", or the file name
+                    draw_title(band, font, cx, title_top, title_w, name,
+                               item.label >= 0 ? "label " + class_name(info, static_cast<std::uint32_t>(item.label))
+                                               : "model input");
+                    continue;
+                }
+                panel_values(model, x, panel, v);
+                draw_value_tile(band, v.data(), model.rows, model.cols, opt.scale, x0, y0, s, Colormap::rdbu);
+                if (panel.kind == ExplainPanel::Kind::cls) {
+                    draw_title(band, font, cx, title_top, title_w, class_name(info, panel.cls),
+                               "z = " + format_logit(ev[j].logit[panel.cls]) +
+                                   "   p = " + format_probability(ev[j].probability[panel.cls]));
+                } else {
+                    const double dz = static_cast<double>(ev[j].logit[panel.cls]) - static_cast<double>(ev[j].logit[panel.other]);
+                    draw_title(band, font, cx, title_top, title_w,
+                               class_name(info, panel.cls) + " vs " + class_name(info, panel.other),
+                               "\u0394z = " + format_logit(dz));
+                }
             }
         }
+        if (i1 == g.rows) {  // the colorbar and what its colours mean
+            const int grid_bottom = kGutter + g.rows * row_h;
+            RenderOptions ro;  // rdbu, shared, no clip: labels -s, 0, +s
+            draw_colorbar(band, font, grid_bottom + 4, s, ro);
+            const int legend_base = grid_bottom + 4 + 16 + 1 + 5 + 3 + static_cast<int>(std::lround(font.ascent(kLabelPx))) +
+                                    static_cast<int>(std::lround(font.line_height(kLabelPx))) + 6;
+            std::string legend = "evidence w\u00b7x per pixel: blue votes for the class, red against; each map sums to z \u2212 b";
+            if (opt.versus.kind != VersusChoice::Kind::none) legend += " (A vs B: blue favours A, red B)";
+            const float max_w = static_cast<float>(g.width - 2 * kGutter);
+            float px = kLabelPx;
+            if (font.text_width(legend, px) > max_w) px = std::max(0.75f * kLabelPx, kLabelPx * max_w / font.text_width(legend, px));
+            font.draw(band, font.elide(legend, px, max_w), static_cast<float>(g.width) / 2.0f, legend_base, px, kTextColour,
+                      Align::center);
+        }
+        sink(band);
     }
-    // The colorbar and what its colours mean.
-    const int grid_bottom = kGutter + g.rows * (kExplainTitleBand + g.tile_h + kGutter);
-    RenderOptions ro;  // rdbu, shared, no clip: labels -s, 0, +s
-    draw_colorbar(img, font, grid_bottom + 4, s, ro);
-    const int legend_base = grid_bottom + 4 + 16 + 1 + 5 + 3 + static_cast<int>(std::lround(font.ascent(kLabelPx))) +
-                            static_cast<int>(std::lround(font.line_height(kLabelPx))) + 6;
-    std::string legend = "evidence w\u00b7x per pixel: blue votes for the class, red against; each map sums to z \u2212 b";
-    if (opt.versus.kind != VersusChoice::Kind::none) legend += " (A vs B: blue favours A, red B)";
-    const float max_w = static_cast<float>(g.width - 2 * kGutter);
-    float px = kLabelPx;
-    if (font.text_width(legend, px) > max_w) px = std::max(0.75f * kLabelPx, kLabelPx * max_w / font.text_width(legend, px));
-    font.draw(img, font.elide(legend, px, max_w), static_cast<float>(g.width) / 2.0f, legend_base, px, kTextColour,
-              Align::center);
+}
+
+RgbImage render_explanation(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
+                            const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font) {
+    const ExplainLayout g = explain_layout(model.rows, model.cols, ev.size(), model.classes(), opt);
+    RgbImage img;
+    img.width = g.width;
+    img.rgb.reserve(3 * std::size_t(g.width) * std::size_t(g.height));
+    render_explanation_bands(model, info, inputs, ev, opt, font, [&](const RgbImage& band) {
+        img.rgb.insert(img.rgb.end(), band.rgb.begin(), band.rgb.end());
+        img.height += band.height;
+    });
     return img;
 }
 

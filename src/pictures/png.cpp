@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
+#include <iterator>
+#include <mutex>
 #include <limits>
+#include <memory>
 #include <thread>
 
 #include <zlib.h>
@@ -39,109 +44,273 @@ std::size_t open_chunk(std::vector<std::uint8_t>& out, const char type[4]) {
 // which is then all zeros, else "Sub" (type 1, each byte minus the byte of the pixel to its left), which
 // turns a flat run of any colour into zeros. Both are cheap, and runs of zeros are what deflate's
 // fastest level matches best: the figures are flat colours upscaled by repeating pixels and rows.
-void filter_row(const std::uint8_t* row, const std::uint8_t* above, std::size_t stride, std::uint8_t* out) {
+// Returns true for an Up row.
+bool filter_row(const std::uint8_t* row, const std::uint8_t* above, std::size_t stride, std::uint8_t* out) {
     if (above && std::memcmp(row, above, stride) == 0) {
         out[0] = 2;
         std::memset(out + 1, 0, stride);
-        return;
+        return true;
     }
     out[0] = 1;
     for (std::size_t i = 0; i < 3 && i < stride; ++i) out[1 + i] = row[i];
     for (std::size_t i = 3; i < stride; ++i) out[1 + i] = static_cast<std::uint8_t>(row[i] - row[i - 3]);
+    return false;
 }
+
+// Adler-32 (RFC 1950) of an Up row, the byte 2 and `stride` zeros, without reading them: a = 1 + 2
+// after every byte, so b = 3 (stride + 1), both mod 65521.
+uLong adler_of_up_row(std::size_t stride) {
+    const uLong n = static_cast<uLong>((stride + 1) % 65521u);
+    return ((3u * n) % 65521u) << 16 | 3u;
+}
+
+// One piece of the IDAT stream: consecutive rows of the picture, deflated on their own. The picture's
+// rows are cut into pieces, each deflated independently (so pieces can be made on several threads,
+// or while the next band is still being drawn) and the pieces joined into one zlib stream, as pigz
+// does: every piece is raw deflate, every piece but the last ends with a sync flush (an empty stored
+// block, so the next piece starts on a byte boundary), the last with the final block; the zlib header
+// (0x78 0x01, what zlib writes at its fastest level) and the trailer, the Adler-32 of all the pieces
+// combined, are ours. A piece never refers back into the one before, which costs a little size.
+// Where the cuts fall depends on the picture alone (for a stream: on the bands its caller draws), so
+// the bytes are the same on every machine.
+struct Piece {
+    std::vector<std::uint8_t> bytes;
+    uLong adler = 1;          // of the filtered bytes of this piece alone
+    std::size_t length = 0;   // filtered bytes
+    int code = Z_OK;
+};
+
+// A zlib deflate state kept for many pieces (deflateReset, not a fresh allocation per piece).
+class Deflater {
+public:
+    Deflater() {
+        // Speed over size: zlib's fastest level, raw deflate, 32 KiB window.
+        if (deflateInit2(&z_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) code_ = Z_MEM_ERROR;
+    }
+    ~Deflater() {
+        if (code_ == Z_OK) deflateEnd(&z_);
+    }
+    Deflater(const Deflater&) = delete;
+    Deflater& operator=(const Deflater&) = delete;
+
+    // `rows` points at n rows of `stride` bytes; `above` at the picture row just above them (nullptr
+    // for the picture's first row).
+    void run(const std::uint8_t* rows, std::size_t n, std::size_t stride, const std::uint8_t* above, bool last,
+             Piece& piece) {
+        piece = Piece{};
+        if (code_ != Z_OK || deflateReset(&z_) != Z_OK) {
+            piece.code = Z_MEM_ERROR;
+            return;
+        }
+        const std::size_t line_bytes = stride + 1;
+        line_.resize(line_bytes);
+        buffer_.resize(std::size_t{1} << 16);
+        const auto step = [&](int flush) {  // appends what deflate writes; returns deflate's code
+            z_.next_out = buffer_.data();
+            z_.avail_out = static_cast<uInt>(buffer_.size());
+            const int rc = deflate(&z_, flush);
+            piece.bytes.insert(piece.bytes.end(), buffer_.data(), buffer_.data() + (buffer_.size() - z_.avail_out));
+            return rc;
+        };
+        const uLong up_adler = adler_of_up_row(stride);
+        uLong adler = adler32(0L, Z_NULL, 0);
+        int rc = Z_OK;
+        for (std::size_t y = 0; y < n && rc != Z_STREAM_ERROR; ++y) {
+            const std::uint8_t* row = rows + stride * y;
+            if (filter_row(row, y ? row - stride : above, stride, line_.data()))
+                adler = adler32_combine(adler, up_adler, static_cast<z_off_t>(line_bytes));
+            else
+                adler = adler32(adler, line_.data(), static_cast<uInt>(line_bytes));
+            z_.next_in = line_.data();
+            z_.avail_in = static_cast<uInt>(line_bytes);
+            while (z_.avail_in > 0 && rc != Z_STREAM_ERROR) rc = step(Z_NO_FLUSH);
+        }
+        if (last) {
+            while (rc == Z_OK || rc == Z_BUF_ERROR) rc = step(Z_FINISH);
+            piece.code = rc == Z_STREAM_END ? Z_OK : rc;
+        } else {
+            do rc = step(Z_SYNC_FLUSH);  // until deflate has room to spare: everything is out
+            while (rc == Z_OK && z_.avail_out == 0);
+            piece.code = rc == Z_OK || rc == Z_BUF_ERROR ? Z_OK : rc;
+        }
+        piece.adler = adler;
+        piece.length = n * line_bytes;
+    }
+
+private:
+    z_stream z_{};
+    int code_ = Z_OK;
+    std::vector<std::uint8_t> line_, buffer_;
+};
+
+void check_size(int width, int height) {
+    if (width <= 0 || height <= 0) throw Error("cannot encode an empty image as PNG");
+    if (3 * std::size_t(width) + 1 > std::numeric_limits<uInt>::max() / 2) throw Error("image too large for the PNG encoder");
+}
+
+// The signature and IHDR: 8 bits per sample, RGB, deflate, adaptive filters, no interlace.
+std::vector<std::uint8_t> png_header(int width, int height) {
+    std::vector<std::uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    const std::size_t ihdr = open_chunk(out, "IHDR");
+    put_u32be(out, static_cast<std::uint32_t>(width));
+    put_u32be(out, static_cast<std::uint32_t>(height));
+    out.insert(out.end(), {8, 2, 0, 0, 0});
+    close_chunk(out, ihdr);
+    return out;
+}
+
+// The IDAT of the pieces, in order, and IEND, appended to out.
+void png_finish(std::vector<std::uint8_t>& out, const std::vector<Piece>& pieces) {
+    for (const Piece& p : pieces)
+        if (p.code != Z_OK) throw Error("PNG encoding failed: zlib error " + std::to_string(p.code));
+    std::size_t total = 0;
+    for (const Piece& p : pieces) total += p.bytes.size();
+    out.reserve(out.size() + total + 32);
+    std::size_t idat = open_chunk(out, "IDAT");
+    out.insert(out.end(), {0x78, 0x01});  // zlib header: deflate, 32 KiB window, fastest level (RFC 1950)
+    uLong adler = adler32(0L, Z_NULL, 0);
+    for (const Piece& p : pieces) {
+        out.insert(out.end(), p.bytes.begin(), p.bytes.end());
+        adler = adler32_combine(adler, p.adler, static_cast<z_off_t>(p.length));
+    }
+    put_u32be(out, static_cast<std::uint32_t>(adler));
+    close_chunk(out, idat);
+    idat = open_chunk(out, "IEND");
+    close_chunk(out, idat);
+}
+
+unsigned encoder_threads() { return std::max(1u, std::min(2u, std::thread::hardware_concurrency())); }
 
 }  // namespace
 
 std::vector<std::uint8_t> encode_png(const RgbImage& img) {
-    if (img.width <= 0 || img.height <= 0) throw Error("cannot encode an empty image as PNG");
+    check_size(img.width, img.height);
     if (img.rgb.size() != 3 * std::size_t(img.width) * std::size_t(img.height))
         throw Error("image buffer holds " + std::to_string(img.rgb.size()) + " bytes, expected 3 x " +
                     std::to_string(img.width) + " x " + std::to_string(img.height));
-    const std::size_t stride = 3 * std::size_t(img.width);
-    if (stride + 1 > std::numeric_limits<uInt>::max() / 2) throw Error("image too large for the PNG encoder");
-    std::vector<std::uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    const std::size_t ihdr = open_chunk(out, "IHDR");
-    put_u32be(out, static_cast<std::uint32_t>(img.width));
-    put_u32be(out, static_cast<std::uint32_t>(img.height));
-    out.insert(out.end(), {8, 2, 0, 0, 0});  // 8 bits per sample, RGB, deflate, adaptive filters, no interlace
-    close_chunk(out, ihdr);
-
-    // Speed over size: zlib's fastest level over rows filtered as above. The rows are cut into bands of
-    // about 1 MiB, each deflated on its own (on up to two threads) and the pieces joined into one zlib
-    // stream, as pigz does: band 0 carries the zlib header, every band but the last ends with a sync
-    // flush (an empty stored block, so the next band starts on a byte boundary), the last with the final
-    // block, and the trailer is the Adler-32 of all the bands, combined. A band never refers back into
-    // the one before, which costs a little size. The band count depends on the image alone, so the
-    // bytes are the same on every machine.
-    const std::size_t line_bytes = stride + 1, rows = std::size_t(img.height);
-    const std::size_t bands = std::clamp<std::size_t>(line_bytes * rows >> 20, 1, rows);
-    std::vector<std::vector<std::uint8_t>> pieces(bands);
-    std::vector<uLong> adlers(bands);
-    std::vector<std::size_t> lengths(bands);
-    std::vector<int> codes(bands, Z_OK);
-    const auto deflate_band = [&](std::size_t band) {
-        const std::size_t y0 = rows * band / bands, y1 = rows * (band + 1) / bands;
-        const bool first = band == 0, last = band + 1 == bands;
-        z_stream z{};
-        if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, first ? 15 : -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            codes[band] = Z_MEM_ERROR;
-            return;
-        }
-        std::vector<std::uint8_t>& out_band = pieces[band];
-        std::vector<std::uint8_t> line(line_bytes), buffer(std::size_t{1} << 16);
-        const auto step = [&](int flush) {  // appends what deflate writes; returns deflate's code
-            z.next_out = buffer.data();
-            z.avail_out = static_cast<uInt>(buffer.size());
-            const int rc = deflate(&z, flush);
-            out_band.insert(out_band.end(), buffer.data(), buffer.data() + (buffer.size() - z.avail_out));
-            return rc;
-        };
-        uLong adler = adler32(0L, Z_NULL, 0);
-        int rc = Z_OK;
-        for (std::size_t y = y0; y < y1 && rc != Z_STREAM_ERROR; ++y) {
-            const std::uint8_t* row = img.rgb.data() + stride * y;
-            filter_row(row, y ? row - stride : nullptr, stride, line.data());
-            if (!first) adler = adler32(adler, line.data(), static_cast<uInt>(line_bytes));  // zlib sums band 0
-            z.next_in = line.data();
-            z.avail_in = static_cast<uInt>(line_bytes);
-            while (z.avail_in > 0 && rc != Z_STREAM_ERROR) rc = step(Z_NO_FLUSH);
-        }
-        if (last) {
-            while (rc == Z_OK || rc == Z_BUF_ERROR) rc = step(Z_FINISH);
-            codes[band] = rc == Z_STREAM_END ? Z_OK : rc;
-        } else {
-            do rc = step(Z_SYNC_FLUSH);  // until deflate has room to spare: everything is out
-            while (rc == Z_OK && z.avail_out == 0);
-            codes[band] = rc == Z_OK || rc == Z_BUF_ERROR ? Z_OK : rc;
-        }
-        adlers[band] = first ? z.adler : adler;
-        deflateEnd(&z);
-        lengths[band] = (y1 - y0) * line_bytes;
-    };
-    const unsigned threads =
-        static_cast<unsigned>(std::min<std::size_t>(bands, std::max(1u, std::min(2u, std::thread::hardware_concurrency()))));
+    const std::size_t stride = 3 * std::size_t(img.width), rows = std::size_t(img.height);
+    std::vector<std::uint8_t> out = png_header(img.width, img.height);
+    // Pieces of about 1 MiB, on up to two threads.
+    const std::size_t bands = std::clamp<std::size_t>((stride + 1) * rows >> 20, 1, rows);
+    std::vector<Piece> pieces(bands);
+    const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(bands, encoder_threads()));
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
-        for (std::size_t band; (band = next.fetch_add(1)) < bands;) deflate_band(band);
+        Deflater d;
+        for (std::size_t band; (band = next.fetch_add(1)) < bands;) {
+            const std::size_t y0 = rows * band / bands, y1 = rows * (band + 1) / bands;
+            const std::uint8_t* first_row = img.rgb.data() + stride * y0;
+            d.run(first_row, y1 - y0, stride, y0 ? first_row - stride : nullptr, band + 1 == bands, pieces[band]);
+        }
     };
     std::vector<std::thread> helpers;
     for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
     work();
     for (auto& t : helpers) t.join();
-    for (int c : codes)
-        if (c != Z_OK) throw Error("PNG encoding failed: zlib error " + std::to_string(c));
+    png_finish(out, pieces);
+    return out;
+}
 
-    std::size_t idat = open_chunk(out, "IDAT");
-    for (const auto& piece : pieces) out.insert(out.end(), piece.begin(), piece.end());
-    if (bands > 1) {  // band 0's stream was not finished, so the trailer is ours to write
-        uLong adler = adlers[0];
-        for (std::size_t i = 1; i < bands; ++i)
-            adler = adler32_combine(adler, adlers[i], static_cast<z_off_t>(lengths[i]));
-        put_u32be(out, static_cast<std::uint32_t>(adler));
+// PngStream: the caller's thread copies each band into a free buffer and queues it; `threads` workers,
+// each with its own Deflater, take bands in order of arrival and deflate them into their piece.
+struct PngStream::Impl {
+    struct Job {
+        std::vector<std::uint8_t> rows, above;  // the band's rows and the picture row above them
+        std::size_t n = 0, index = 0;
+        bool last = false;
+    };
+    int width = 0, height = 0;
+    std::size_t stride = 0;
+    int next_row = 0;  // rows handed over so far
+    std::vector<std::uint8_t> last_row;
+
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<Job> queue;                          // bands waiting for a worker
+    std::vector<std::vector<std::uint8_t>> spare;   // buffers to reuse: no fresh pages per band
+    std::deque<Piece> pieces;                       // one per band, in picture order (stable addresses)
+    std::size_t in_flight = 0;                      // queued or being deflated
+    bool closing = false;
+    std::vector<std::thread> workers;
+
+    void work() {
+        Deflater d;
+        std::unique_lock<std::mutex> lock(m);
+        for (;;) {
+            cv.wait(lock, [&] { return closing || !queue.empty(); });
+            if (queue.empty()) return;  // closing, nothing left
+            Job job = std::move(queue.front());
+            queue.pop_front();
+            Piece& piece = pieces[job.index];
+            lock.unlock();
+            d.run(job.rows.data(), job.n, stride, job.above.empty() ? nullptr : job.above.data(), job.last, piece);
+            lock.lock();
+            spare.push_back(std::move(job.rows));
+            --in_flight;
+            cv.notify_all();
+        }
     }
-    close_chunk(out, idat);
-    idat = open_chunk(out, "IEND");
-    close_chunk(out, idat);
+
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(m);
+            closing = true;
+        }
+        cv.notify_all();
+        for (auto& t : workers)
+            if (t.joinable()) t.join();
+        workers.clear();
+    }
+};
+
+PngStream::PngStream(int width, int height) : impl_(std::make_unique<Impl>()) {
+    check_size(width, height);
+    impl_->width = width;
+    impl_->height = height;
+    impl_->stride = 3 * std::size_t(width);
+    for (unsigned t = 0; t < encoder_threads(); ++t) impl_->workers.emplace_back([s = impl_.get()] { s->work(); });
+}
+
+PngStream::~PngStream() { impl_->stop(); }
+
+void PngStream::add(const RgbImage& band) {
+    Impl& s = *impl_;
+    if (band.width != s.width || band.top != s.next_row || band.height <= 0 || band.height > s.height - s.next_row ||
+        band.rgb.size() != s.stride * std::size_t(band.height))
+        throw Error("PNG stream: band of " + std::to_string(band.width) + " x " + std::to_string(band.height) +
+                    " at row " + std::to_string(band.top) + " does not continue a " + std::to_string(s.width) + " x " +
+                    std::to_string(s.height) + " picture at row " + std::to_string(s.next_row));
+    Impl::Job job;
+    job.n = std::size_t(band.height);
+    job.above = s.last_row;
+    s.next_row += band.height;
+    job.last = s.next_row == s.height;
+    s.last_row.assign(band.rgb.end() - static_cast<std::ptrdiff_t>(s.stride), band.rgb.end());
+    std::unique_lock<std::mutex> lock(s.m);
+    // At most one band waiting per worker: the caller draws ahead by a band, no more.
+    s.cv.wait(lock, [&] { return s.in_flight < 2 * s.workers.size(); });
+    if (!s.spare.empty()) {
+        job.rows = std::move(s.spare.back());
+        s.spare.pop_back();
+    }
+    lock.unlock();
+    job.rows.assign(band.rgb.begin(), band.rgb.end());  // the copy, outside the lock
+    lock.lock();
+    job.index = s.pieces.size();
+    s.pieces.emplace_back();
+    s.queue.push_back(std::move(job));
+    ++s.in_flight;
+    lock.unlock();
+    s.cv.notify_all();
+}
+
+std::vector<std::uint8_t> PngStream::finish() {
+    Impl& s = *impl_;
+    if (s.next_row != s.height)
+        throw Error("PNG stream: " + std::to_string(s.next_row) + " of " + std::to_string(s.height) + " rows given");
+    s.stop();
+    std::vector<std::uint8_t> out = png_header(s.width, s.height);
+    png_finish(out, std::vector<Piece>(std::make_move_iterator(s.pieces.begin()), std::make_move_iterator(s.pieces.end())));
     return out;
 }
 

@@ -3,6 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdint>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -22,6 +26,15 @@ struct Font::Impl {
     Bytes file;  // keeps the mapped font alive: stbtt_fontinfo points into it
     stbtt_fontinfo info{};
     int ascent = 0, descent = 0, line_gap = 0;  // font units; descent < 0
+
+    // Rasterised glyphs, by (glyph, size, subpixel shift): a figure draws the same few dozen glyphs
+    // thousands of times. Guarded, as one Font may draw on several threads.
+    struct Glyph {
+        int x0 = 0, y0 = 0, w = 0, h = 0;
+        std::vector<unsigned char> coverage;
+    };
+    mutable std::mutex cache_mutex;
+    mutable std::map<std::tuple<int, std::uint32_t, int>, std::shared_ptr<const Glyph>> cache;
 };
 
 namespace {
@@ -178,7 +191,6 @@ float Font::draw(RgbImage& img, std::string_view utf8, float x, int baseline, fl
     if (align == Align::center) x -= text_width(utf8, px) / 2;
     if (align == Align::right) x -= text_width(utf8, px);
 
-    std::vector<unsigned char> coverage;
     int prev = 0;
     for (const char32_t cp : decode_utf8(utf8)) {
         const int g = glyph_of(info, cp);
@@ -188,13 +200,33 @@ float Font::draw(RgbImage& img, std::string_view utf8, float x, int baseline, fl
         const float snapped = std::round(x * kSubpixels) / kSubpixels;
         const float ix = std::floor(snapped);
         const float shift = snapped - ix;
-        int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-        stbtt_GetGlyphBitmapBoxSubpixel(&info, g, scale, scale, shift, 0.0f, &x0, &y0, &x1, &y1);
-        const int w = x1 - x0, h = y1 - y0;
+        std::uint32_t px_bits = 0;
+        std::memcpy(&px_bits, &px, sizeof px_bits);
+        const auto key = std::make_tuple(g, px_bits, static_cast<int>(std::lround(shift * kSubpixels)));
+        std::shared_ptr<const Impl::Glyph> glyph;
+        {
+            std::lock_guard<std::mutex> lock(impl_->cache_mutex);
+            auto it = impl_->cache.find(key);
+            if (it != impl_->cache.end()) glyph = it->second;
+        }
+        if (!glyph) {
+            auto made = std::make_shared<Impl::Glyph>();
+            int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+            stbtt_GetGlyphBitmapBoxSubpixel(&info, g, scale, scale, shift, 0.0f, &x0, &y0, &x1, &y1);
+            made->x0 = x0, made->y0 = y0, made->w = x1 - x0, made->h = y1 - y0;
+            if (made->w > 0 && made->h > 0) {
+                made->coverage.assign(std::size_t(made->w) * std::size_t(made->h), 0);
+                stbtt_MakeGlyphBitmapSubpixel(&info, made->coverage.data(), made->w, made->h, made->w, scale, scale,
+                                              shift, 0.0f, g);
+            }
+            glyph = made;
+            std::lock_guard<std::mutex> lock(impl_->cache_mutex);
+            impl_->cache.emplace(key, glyph);
+        }
+        const int w = glyph->w, h = glyph->h;
         if (w > 0 && h > 0) {
-            coverage.assign(std::size_t(w) * std::size_t(h), 0);
-            stbtt_MakeGlyphBitmapSubpixel(&info, coverage.data(), w, h, w, scale, scale, shift, 0.0f, g);
-            const int left = static_cast<int>(ix) + x0, top = baseline + y0;
+            const std::vector<unsigned char>& coverage = glyph->coverage;
+            const int left = static_cast<int>(ix) + glyph->x0, top = baseline + glyph->y0;
             for (int yy = 0; yy < h; ++yy) {
                 for (int xx = 0; xx < w; ++xx) {
                     const int a = coverage[std::size_t(yy) * std::size_t(w) + std::size_t(xx)];

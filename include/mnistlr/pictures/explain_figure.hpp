@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ struct ExplainFigureOptions {
     std::size_t top_k = 3;  // >= 1; at most the class count is drawn
     VersusChoice versus;    // kind none: no versus panel
     int scale = 8;          // >= 1
+    // render_explanation_bands: bands of whole rows of about this many bytes (at least one row).
+    std::size_t band_bytes = std::size_t{1} << 20;
 };
 
 // One panel of a row: the input, a class's map, or a versus map.
@@ -76,7 +79,15 @@ ExplainLayout explain_layout(std::uint32_t rows, std::uint32_t cols, std::size_t
 float explain_scale(const SoftmaxModel& model, const ModelInputs& inputs, const std::vector<Evidence>& ev,
                     const ExplainFigureOptions& opt);
 
-// The figure. ev[j] is the evidence of inputs.X's column j (evidence_of). Throws as explain_layout.
+// The figure, drawn band by band: each band (whole rows of inputs, about 1 MiB of pixels, top to
+// bottom; the last one ends with the colorbar) is handed to `sink` once drawn, and its raster is
+// reused for the next band, so a tall figure never sits in memory whole (png.hpp's PngStream takes
+// the bands). ev[j] is the evidence of inputs.X's column j (evidence_of). Throws as explain_layout.
+void render_explanation_bands(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
+                              const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font,
+                              const std::function<void(const RgbImage&)>& sink);
+
+// The same figure as one raster.
 RgbImage render_explanation(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
                             const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font);
 

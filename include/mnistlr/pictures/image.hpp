@@ -1,10 +1,15 @@
 // An 8-bit RGB raster: what the renderers return and png.hpp writes.
 //
 // Layout: row-major, top row first, 3 bytes (R, G, B) per pixel, no padding between rows; pixel
-// (x, y) starts at rgb[3 * (y * width + x)].
+// (x, y) starts at rgb[3 * ((y - top) * width + x)].
+//
+// A raster may hold a band of a taller picture: rows [top, top + height) of it. Drawing code uses the
+// picture's coordinates either way, so a figure can be drawn band by band into one small raster and
+// streamed to the PNG encoder (png.hpp's PngStream) without ever holding the whole picture.
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -19,10 +24,20 @@ struct Rgb {
 struct RgbImage {
     int width = 0;
     int height = 0;
+    int top = 0;                    // the picture row held in the raster's first row
     std::vector<std::uint8_t> rgb;  // 3 * width * height bytes
 
     RgbImage() = default;
-    RgbImage(int w, int h, Rgb fill) : width(w), height(h), rgb(3 * std::size_t(w) * std::size_t(h)) {
+    RgbImage(int w, int h, Rgb fill, int first_row = 0) : width(w), height(h), top(first_row) { reset(fill); }
+
+    // Every pixel set to `fill` (the size stays; the buffer is reused).
+    void reset(Rgb fill) {
+        const std::size_t n = 3 * std::size_t(width) * std::size_t(height);
+        if (fill.r == fill.g && fill.g == fill.b) {
+            rgb.assign(n, fill.r);  // one pass
+            return;
+        }
+        rgb.resize(n);
         for (std::size_t i = 0; i < rgb.size(); i += 3) {
             rgb[i] = fill.r;
             rgb[i + 1] = fill.g;
@@ -30,10 +45,10 @@ struct RgbImage {
         }
     }
 
-    bool contains(int x, int y) const noexcept { return x >= 0 && y >= 0 && x < width && y < height; }
+    bool contains(int x, int y) const noexcept { return x >= 0 && y >= top && x < width && y - top < height; }
     // Byte offset of pixel (x, y). Precondition: contains(x, y).
     std::size_t offset(int x, int y) const noexcept {
-        return 3 * (std::size_t(y) * std::size_t(width) + std::size_t(x));
+        return 3 * (std::size_t(y - top) * std::size_t(width) + std::size_t(x));
     }
     Rgb at(int x, int y) const noexcept {
         const std::size_t o = offset(x, y);
@@ -47,8 +62,8 @@ struct RgbImage {
     }
     // Fills the rectangle [x, x + w) x [y, y + h), clipped to the image.
     void fill_rect(int x, int y, int w, int h, Rgb c) noexcept {
-        const int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
-        const int x1 = x + w > width ? width : x + w, y1 = y + h > height ? height : y + h;
+        const int x0 = x < 0 ? 0 : x, y0 = y < top ? top : y;
+        const int x1 = x + w > width ? width : x + w, y1 = y + h > top + height ? top + height : y + h;
         for (int yy = y0; yy < y1; ++yy)
             for (int xx = x0; xx < x1; ++xx) set(xx, yy, c);
     }

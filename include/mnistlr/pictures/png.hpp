@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,30 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img);
 // encode_png + write_file_atomic: `path` is either left as it was or holds the complete PNG.
 // Throws Error "<path>: ..." on failure.
 void write_png(const std::string& path, const RgbImage& img);
+
+// A PNG made band by band: a figure too tall to hold in memory at once is drawn into one band-sized
+// raster (image.hpp: RgbImage::top) and each band handed over as soon as it is drawn. Each band is
+// deflated as its own piece of the stream on a worker thread (at most two at a time) while the caller
+// draws the next, and the pieces are joined as encode_png joins its own. The pixels decode exactly as
+// encode_png's of the whole picture; the bytes depend on where the bands are cut (the caller's
+// choice, so the same on every machine).
+class PngStream {
+public:
+    // Throws Error for an empty picture or one too wide for the encoder.
+    PngStream(int width, int height);
+    ~PngStream();
+    PngStream(const PngStream&) = delete;
+    PngStream& operator=(const PngStream&) = delete;
+
+    // The next band: band.width == width, band.top == the rows handed over so far, and it must not
+    // run past the picture's height. The band's pixels are copied; the raster can be reused at once.
+    void add(const RgbImage& band);
+    // The PNG file bytes, once every row has been handed over (else throws Error).
+    std::vector<std::uint8_t> finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace mnistlr
