@@ -327,11 +327,17 @@ void print_result(const TrainOptions& opt, const TrainConfig& cfg, const RunData
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<TrainOptions>();
     auto* sub = app.add_subcommand("train", "Train softmax regression by minibatch SGD and save the weights");
-    sub->add_option("--data", opt->data,
-                    "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
-                    "[default: for auto $MNISTLR_DATA; else data/<set>, then $XDG_DATA_HOME/mnistlr/<set>; see README]")
+    auto* data = sub->add_option("--data", opt->data,
+                                 "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
+                                 "[default: for auto $MNISTLR_DATA; else data/<set>, then "
+                                 "$XDG_DATA_HOME/mnistlr/<set>; see README]")
+                     ->check(nonempty_path())
+                     ->option_text("DIR");
+    // As LIBLINEAR's train takes its data file: `mnistlr train data/mnist`.
+    sub->add_option("dir", opt->data_argument, "The data directory, instead of --data DIR (the same)")
         ->check(nonempty_path())
-        ->option_text("DIR");
+        ->option_text("DIR")
+        ->excludes(data);
     sub->add_option("--dataset", opt->dataset,
                     "Which data set: names the classes, picks data/<name>, handles EMNIST's transposed images "
                     "and 1-based letters")
@@ -425,6 +431,7 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                   "gradient there) [--recipe best: on]");
     add_animation_options(*sub, *opt);
     sub->callback([opt, sub, &runner] {
+        if (!opt->data_argument.empty()) opt->data = opt->data_argument;
         opt->deskew_given = sub->count("--deskew") > 0;
         if (opt->recipe == "best") apply_best_recipe(*opt, *sub);
         runner = [opt] { return run_train(*opt); };
