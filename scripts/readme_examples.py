@@ -14,6 +14,8 @@ How the README's output is read:
 - `...` inside a line stands for any text;
 - timings vary from run to run: the number in "trained in N s" and the values of "seconds" in
   JSON are not compared;
+- an example whose command ends in a comment saying "exit N" shows a failure: it must exit with
+  status N, and the lines shown are what it prints on stderr;
 - an example whose command ends in a comment saying "abridged" shows JSON abridged by hand: the
   README's object, read with its `...` left out, must be contained in the real one (each key shown
   has the value shown; floats within 1e-6 relative, as their last digits depend on the CPU).
@@ -113,10 +115,14 @@ def main():
     for number, command, expected in found:
         comment = command.split("#", 1)[1] if "#" in command else ""
         run = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True)
-        actual = [normalized(l) for l in run.stdout.rstrip("\n").split("\n")] if run.stdout else []
+        # "# exit N" in the comment: the example shows a failure, its status N and what it says on stderr.
+        status = re.search(r"\bexit ([0-9]+)\b", comment)
+        want = int(status.group(1)) if status else 0
+        shown = run.stderr if status else run.stdout
+        actual = [normalized(l) for l in shown.rstrip("\n").split("\n")] if shown else []
         why = None
-        if run.returncode != 0:
-            why = f"exit {run.returncode}: {run.stderr.strip()}"
+        if run.returncode != want:
+            why = f"exit {run.returncode} (expected {want}): {run.stderr.strip()}"
         elif "abridged" in comment:
             try:
                 why = contained(abridged_json(expected), json.loads(run.stdout))

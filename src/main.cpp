@@ -1,4 +1,5 @@
 // mnistlr: parses the command line and dispatches to a subcommand; all work is in the libraries.
+#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -17,6 +18,12 @@ int main(int argc, char** argv) {
     mnistlr::cli::Runner runner;
     mnistlr::cli::setup_app(app, runner);
 
+    if (argc < 2) {
+        // As git does: the subcommands on stdout (as `mnistlr help`), but a failure (2, usage), since
+        // nothing was done: a script whose subcommand variable is empty must not pass.
+        std::fputs(mnistlr::cli::subcommand_list_text(app).c_str(), stdout);
+        return mnistlr::cli::finish_standard_output(2);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

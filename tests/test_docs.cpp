@@ -162,6 +162,6 @@ TEST(Docs, bash_completes_file_names_for_paths_and_directories_for_dir_values) {
         EXPECT_EQ(complete({"mnistlr", "plot-weights", "we"}, cwd.path(), bc), "weights.bin\n") << bc;
         EXPECT_EQ(complete({"mnistlr", "eval", "--data", "w"}, cwd.path(), bc), "wdir\n") << bc;
         EXPECT_EQ(complete({"mnistlr", "train", "-o", "wi"}, cwd.path(), bc), "wide.png\n") << bc;
-        EXPECT_EQ(complete({"mnistlr", "train", "w"}, cwd.path(), bc), "\n") << bc;  // train takes no argument
+        EXPECT_EQ(complete({"mnistlr", "train", "w"}, cwd.path(), bc), "wdir\n") << bc;  // train DIR: directories
     }
 }

@@ -19,8 +19,10 @@ void setup_app(CLI::App& app, Runner& runner) {
     setup_plot_weights(app, runner);
     setup_plot_curves(app, runner);
     setup_explain(app, runner);
+    setup_info(app, runner);
+    setup_help(app, runner);
     // Set after the subcommands: they would inherit it.
-    app.footer("Run 'mnistlr SUBCOMMAND --help' for its options.\n"
+    app.footer("Run 'mnistlr SUBCOMMAND --help' or 'mnistlr help SUBCOMMAND' for its options.\n"
                "Exit status: 0 ok; 2 bad input or usage (one line on stderr); 3 below --min-accuracy; 4 training "
                "diverged;\n128+N stopped by signal N (130: Ctrl-C); 141 standard output closed (a pipe's reader "
                "went away).");

@@ -16,6 +16,7 @@ using Runner = std::function<int()>;
 
 struct TrainOptions {
     std::string data;  // empty: find_data_dir() (data_dirs.hpp)
+    std::string data_argument;  // the DIR argument: the same as --data (at most one of them)
     float lr = 0.5f;
     std::size_t steps = 1000;
     double epochs = 0.0;  // > 0 overrides steps
@@ -137,5 +138,18 @@ struct ExplainOptions {
 };
 std::shared_ptr<ExplainOptions> setup_explain(CLI::App& app, Runner& runner);
 int run_explain(const ExplainOptions& opt);
+
+struct HelpOptions {
+    std::string subcommand;  // empty: list the subcommands
+};
+std::shared_ptr<HelpOptions> setup_help(CLI::App& app, Runner& runner);
+int run_help(const CLI::App& app, const HelpOptions& opt);
+
+struct InfoOptions {
+    std::string weights;  // weights file or directory with W.npy + b.npy
+    bool json = false;
+};
+std::shared_ptr<InfoOptions> setup_info(CLI::App& app, Runner& runner);
+int run_info(const InfoOptions& opt);
 
 }  // namespace mnistlr::cli

@@ -304,10 +304,11 @@ std::string bash_completion(CLI::App& app) {
         out << "    " << sub->get_name() << ")\n        case $prev in\n";
         std::vector<std::string> names;
         std::vector<std::string> plain_values;  // options whose value is not completed (numbers, names)
-        bool positional_path = false;
+        bool positional_path = false, positional_dir = false;
         for (const auto& d : docs) {
             if (d.positional) {
                 positional_path = positional_path || d.path;
+                positional_dir = positional_dir || d.directory;
                 continue;
             }
             for (const auto& n : d.names) names.push_back(n);
@@ -329,7 +330,7 @@ std::string bash_completion(CLI::App& app) {
             << " -- \"$cur\"))\n"
                "            return\n"
                "        fi\n";
-        if (positional_path) out << "        _mnistlr_paths\n";
+        if (positional_path) out << "        _mnistlr_paths" << (positional_dir ? " -d" : "") << "\n";
         out << "        ;;\n";
     }
     out << "    esac\n"

@@ -231,6 +231,7 @@ int run_eval(const EvalOptions& opt) {
     const WeightsFile wf = load_model(opt.weights);
     // The data set and orientation the model was trained with, unless the flags say otherwise.
     const LoadedData loaded = load_model_data(wf, {opt.data, opt.dataset, opt.transpose});
+    warn_on_data_mismatch(wf, loaded);
     for (const Split* sp : {&loaded.data.train, &loaded.data.test}) {
         outputs.add_input(sp->images_path);
         outputs.add_input(sp->labels_path);

@@ -42,6 +42,7 @@ ModelInputs gather_inputs(const ExplainOptions& opt, const WeightsFile& wf, Outp
         return idx_inputs(opt.idx, opt.indices, m.rows, m.cols, deskew);
     }
     const LoadedData loaded = load_model_data(wf, {opt.data, opt.dataset, opt.transpose});
+    warn_on_data_mismatch(wf, loaded);
     const Split& split = opt.split == "train" ? loaded.data.train : loaded.data.test;
     outputs.add_input(split.images_path);
     if (split.rows != m.rows || split.cols != m.cols)

@@ -18,4 +18,9 @@ struct ModelDataFlags {
 
 LoadedData load_model_data(const WeightsFile& wf, const ModelDataFlags& flags);
 
+// One line on stderr, "mnistlr: warning: the model was trained on MNIST, but DIR holds
+// Fashion-MNIST (...)", when the files are recognised as another data set than the model's
+// (catalog.hpp, dataset_mismatch); the output is otherwise unchanged.
+void warn_on_data_mismatch(const WeightsFile& wf, const LoadedData& loaded);
+
 }  // namespace mnistlr::cli

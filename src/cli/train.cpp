@@ -99,6 +99,8 @@ RunData load_run_data(const TrainOptions& opt, OutputSet& outputs) {
     req.transpose = parse_transpose(opt.transpose);
     req.classes_file = opt.classes_file;
     RunData d{load_data(req), {}, {}, false};
+    if (const std::string m = dataset_mismatch(opt.dataset, d.loaded); !m.empty())
+        std::fprintf(stderr, "mnistlr: warning: --dataset %s, but %s\n", opt.dataset.c_str(), printable(m).c_str());
     for (const Split* sp : {&d.loaded.data.train, &d.loaded.data.test}) {
         outputs.add_input(sp->images_path);
         outputs.add_input(sp->labels_path);
@@ -142,6 +144,25 @@ TrainConfig config_from(const TrainOptions& opt, std::size_t train_count) {
     return cfg;
 }
 
+// The recipe a run's settings are: "reference" (the TF script's: the defaults) or "best" when they
+// are exactly that recipe's, however they were given (`mnistlr train`, `--recipe reference`, or the
+// same flags spelled out); "custom" when any setting differs (`--recipe best --lr 0.01` is custom).
+// The seed, --validation and the data set are not part of a recipe.
+std::string recipe_name(const TrainConfig& cfg, const RunData& d) {
+    const bool sgd_plain = cfg.optimizer == Optimizer::sgd && cfg.schedule == Schedule::constant && cfg.momentum == 0.0f &&
+                           !cfg.nesterov && cfg.average_tail == 0.0;
+    if (sgd_plain && cfg.lr == 0.5f && cfg.batch == 64 && cfg.steps == 1000 && cfg.l2 == 0.0f && cfg.smooth == 0.0f &&
+        !cfg.zero_blank && !d.deskew)
+        return "reference";
+    const Recipe& b = kBestRecipe;
+    if (cfg.optimizer == Optimizer::adam && cfg.schedule == Schedule::cosine && cfg.momentum == b.momentum &&
+        cfg.nesterov == b.nesterov && cfg.average_tail == b.average && cfg.lr == b.lr && cfg.batch == b.batch &&
+        cfg.steps == checked_steps_for_epochs(b.epochs, d.ds.train.count, b.batch) && cfg.l2 == b.l2 &&
+        cfg.smooth == b.smooth && cfg.zero_blank == b.zero_blank && d.deskew == best_recipe_deskews(d.loaded.kind->name))
+        return "best";
+    return "custom";
+}
+
 // What the weights file records about how the model was made (metrics are added once scored).
 TrainingRecord record_of(const TrainOptions& opt, const TrainConfig& cfg, const RunData& d, std::size_t steps_done) {
     TrainingRecord r;
@@ -157,7 +178,7 @@ TrainingRecord record_of(const TrainOptions& opt, const TrainConfig& cfg, const 
     r.optimizer = opt.optimizer;
     r.smooth = cfg.smooth;
     r.validation = opt.validation;
-    r.recipe = opt.recipe.empty() ? "custom" : opt.recipe;
+    r.recipe = recipe_name(cfg, d);
     r.dataset = d.loaded.kind->name;
     r.transposed = d.loaded.transposed;
     r.train_count = d.ds.train.count;
@@ -327,11 +348,17 @@ void print_result(const TrainOptions& opt, const TrainConfig& cfg, const RunData
 std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
     auto opt = std::make_shared<TrainOptions>();
     auto* sub = app.add_subcommand("train", "Train softmax regression by minibatch SGD and save the weights");
-    sub->add_option("--data", opt->data,
-                    "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
-                    "[default: for auto $MNISTLR_DATA; else data/<set>, then $XDG_DATA_HOME/mnistlr/<set>; see README]")
+    auto* data = sub->add_option("--data", opt->data,
+                                 "Directory with the IDX files (train-/t10k-images/labels, raw or .gz) "
+                                 "[default: for auto $MNISTLR_DATA; else data/<set>, then "
+                                 "$XDG_DATA_HOME/mnistlr/<set>; see README]")
+                     ->check(nonempty_path())
+                     ->option_text("DIR");
+    // As LIBLINEAR's train takes its data file: `mnistlr train data/mnist`.
+    sub->add_option("dir", opt->data_argument, "The data directory, instead of --data DIR (the same)")
         ->check(nonempty_path())
-        ->option_text("DIR");
+        ->option_text("DIR")
+        ->excludes(data);
     sub->add_option("--dataset", opt->dataset,
                     "Which data set: names the classes, picks data/<name>, handles EMNIST's transposed images "
                     "and 1-based letters")
@@ -425,6 +452,7 @@ std::shared_ptr<TrainOptions> setup_train(CLI::App& app, Runner& runner) {
                   "gradient there) [--recipe best: on]");
     add_animation_options(*sub, *opt);
     sub->callback([opt, sub, &runner] {
+        if (!opt->data_argument.empty()) opt->data = opt->data_argument;
         opt->deskew_given = sub->count("--deskew") > 0;
         if (opt->recipe == "best") apply_best_recipe(*opt, *sub);
         runner = [opt] { return run_train(*opt); };

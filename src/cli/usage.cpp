@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -50,6 +52,62 @@ std::string range_text(T lo, T hi, bool lo_open, const std::string& hi_name, boo
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    // d[i][j]: distance of a's first i and b's first j characters (rows of b.size() + 1).
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+    for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= n; ++i) {
+        for (std::size_t j = 1; j <= m; ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);  // "ab" <-> "ba"
+        }
+    }
+    return d[n][m];
+}
+
+namespace {
+
+std::string word_body(const std::string& s) {
+    std::string out = s.substr(std::min(s.find_first_not_of('-'), s.size()));
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+std::string nearest_word(const std::string& typed, const std::vector<std::string>& candidates) {
+    const std::string t = word_body(typed);
+    if (t.empty()) return "";
+    const std::size_t len = t.size();
+    const std::size_t limit = std::min<std::size_t>(len <= 4 ? 1 : len <= 8 ? 2 : 3, len / 2);
+    std::string best;
+    std::size_t best_d = limit + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(t, word_body(c));
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+std::string subcommand_list_text(const CLI::App& app) {
+    const auto subs = app.get_subcommands([](const CLI::App*) { return true; });
+    std::size_t w = 0;
+    for (const CLI::App* s : subs) w = std::max(w, s->get_name().size());
+    std::string out = "usage: mnistlr SUBCOMMAND [OPTIONS] [ARGUMENTS]\n\nsubcommands:\n";
+    for (const CLI::App* s : subs)
+        out += "  " + s->get_name() + std::string(w + 2 - s->get_name().size(), ' ') + s->get_description() + "\n";
+    out += "\nRun 'mnistlr help SUBCOMMAND' (or 'mnistlr SUBCOMMAND --help') for its options, 'mnistlr --help' for "
+           "the exit codes.\n";
+    return out;
+}
 
 std::string max_train_steps_text() { return "2^40 = " + std::to_string(kMaxTrainSteps); }
 
@@ -231,7 +289,44 @@ bool looks_like_option(const std::string& arg) {
     return !(is_digit(arg[1]) || arg[1] == '.');  // "-5" is a (negative) value
 }
 
+// Every name of every option of `app`, with its dashes: "--steps", "-o", "--output", ...
+std::vector<std::string> option_names(const CLI::App* app) {
+    std::vector<std::string> out;
+    for (const CLI::Option* o : app->get_options()) {
+        for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+        for (const auto& n : o->get_snames()) out.push_back("-" + n);
+    }
+    return out;
+}
+
+// "unknown option '--setps'; did you mean '--steps'?", or with the hint when nothing is near.
+std::string unknown_option_text(const CLI::App* where, const std::string& arg, const std::string& hint) {
+    const std::string name = arg.substr(0, arg.find('='));
+    const std::string near = nearest_word(name, option_names(where));
+    return "unknown option " + in_quotes(name) + (near.empty() ? hint : "; did you mean " + in_quotes(near) + "?");
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool has_option(const CLI::App* app, const std::string& name) {
+    for (const auto& n : option_names(app))
+        if (n == name) return true;
+    return false;
+}
+
 }  // namespace
+
+std::string unknown_subcommand_text(const CLI::App& app, const std::string& name) {
+    std::vector<std::string> names;
+    for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(s->get_name());
+    const std::string near = nearest_word(name, names);
+    if (!near.empty()) return "unknown subcommand " + in_quotes(name) + "; did you mean " + in_quotes(near) + "?";
+    return "unknown subcommand " + in_quotes(name) + ": the subcommands are " + subcommand_list(&app) +
+           " (see mnistlr help)";
+}
 
 std::string usage_error_line(const CLI::App* app, const CLI::Error& e) {
     const CLI::App* sub = parsed_subcommand(app);
@@ -255,10 +350,9 @@ std::string usage_error_line(const CLI::App* app, const CLI::Error& e) {
             if (rest.empty())
                 msg = "missing subcommand: " + subcommand_list(app) + hint;
             else if (looks_like_option(rest.front()))
-                msg = "unknown option " + in_quotes(rest.front()) + hint;
+                msg = unknown_option_text(app, rest.front(), hint);
             else
-                msg = "unknown subcommand " + in_quotes(rest.front()) + ": the subcommands are " + subcommand_list(app) +
-                      hint;
+                msg = unknown_subcommand_text(*app, rest.front());
         } else {
             const std::string suffix = " is required";
             const std::string name =
@@ -273,8 +367,14 @@ std::string usage_error_line(const CLI::App* app, const CLI::Error& e) {
         std::vector<std::string> args;
         std::istringstream words(colon == std::string::npos ? what : what.substr(colon + 2));
         for (std::string w; words >> w;) args.insert(args.begin(), w);
-        if (args.size() == 1 && looks_like_option(args[0])) {
-            msg = "unknown option " + in_quotes(args[0].substr(0, args[0].find('='))) + hint;
+        // An unknown option is named first, with the nearest real one: its value (`--setps 100`)
+        // is among the extras too.
+        const auto option = std::find_if(args.begin(), args.end(), looks_like_option);
+        const CLI::App* where = sub ? sub : app;
+        if (option != args.end()) {
+            msg = unknown_option_text(where, *option, hint);
+        } else if (args.size() == 1 && has_option(where, "--data") && is_directory(args[0])) {
+            msg = "unexpected argument " + in_quotes(args[0]) + ": pass the directory with --data" + hint;
         } else if (args.size() == 1) {
             msg = "unexpected argument " + in_quotes(args[0]) + hint;
         } else {
@@ -285,7 +385,8 @@ std::string usage_error_line(const CLI::App* app, const CLI::Error& e) {
     } else if (is_a<CLI::ExcludesError>(e)) {
         const auto at = what.find(" excludes ");
         msg = at == std::string::npos ? what
-                                      : what.substr(0, at) + " and " + what.substr(at + 10) + " cannot be used together";
+                                      : display_name(sub, what.substr(0, at)) + " and " +
+                                            display_name(sub, what.substr(at + 10)) + " cannot be used together";
     } else if (is_a<CLI::ArgumentMismatch>(e)) {
         // "--lr: 1 required FLOAT:POSITIVE missing": the option came last, without its value.
         const auto colon = what.find(": ");

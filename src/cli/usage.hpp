@@ -56,6 +56,22 @@ CLI::Validator existing_file();
 // directory holding W.npy and b.npy (model_io.hpp).
 CLI::Option* add_model_argument(CLI::App& sub, std::string& into);
 
+// The Damerau-Levenshtein distance of a and b (optimal string alignment: insertions, deletions,
+// substitutions and transpositions of neighbours each cost 1; "trian" -> "train" is 1).
+std::size_t edit_distance(const std::string& a, const std::string& b);
+// The candidate nearest to `typed` if it is near enough to be what was meant, else "". Options are
+// compared without their leading dashes ("-lr" finds "--lr"); near enough: at most 1 edit for up to
+// 4 characters, 2 up to 8, 3 beyond (and never more than half the word: "ab" suggests nothing for
+// "xy"). Ties go to the first candidate.
+std::string nearest_word(const std::string& typed, const std::vector<std::string>& candidates);
+
+// The subcommands of `app` (the top-level App), one line each: "  train   Train softmax ...", as
+// `mnistlr help` prints them (and `mnistlr` alone, on stderr).
+std::string subcommand_list_text(const CLI::App& app);
+
+// "unknown subcommand 'trian'; did you mean 'train'?" (or, when no subcommand is near, the list).
+std::string unknown_subcommand_text(const CLI::App& app, const std::string& name);
+
 // The line (with "mnistlr: error: " and '\n') that reports the parse error e of app, the top-level
 // App; --help and --version are not errors and are not handled here. Installed as app's
 // failure_message().

@@ -142,6 +142,21 @@ std::vector<std::string> parse_class_names(const Bytes& b, const std::string& pa
     return names;
 }
 
+std::string dataset_display_name(const std::string& name) {
+    if (name == "mnist") return "MNIST";
+    if (name == "fashion") return "Fashion-MNIST";
+    if (name == "kmnist") return "KMNIST";
+    return name;
+}
+
+std::string dataset_mismatch(const std::string& claimed, const LoadedData& loaded) {
+    if (!loaded.recognised || loaded.recognised->name == "generic") return "";
+    if (claimed.empty() || claimed == "auto" || claimed == "generic" || !find_dataset_kind(claimed)) return "";
+    if (claimed == loaded.recognised->name) return "";
+    return loaded.dir + " holds " + dataset_display_name(loaded.recognised->name) +
+           " (recognised by the checksum of its training labels)";
+}
+
 void transpose_images(Split& split) {
     const std::size_t R = split.rows, C = split.cols, P = R * C;
     std::vector<std::uint8_t> out(split.count * P);
@@ -186,7 +201,8 @@ LoadedData load_data(const DataRequest& req) {
     const std::string prefix = named ? named->file_prefix : "";
     out.data = load_splits(out.dir, {prefix + "train"}, {prefix + "t10k", prefix + "test"});
     Dataset& d = out.data;
-    out.kind = named ? named : &identify_dataset(d.train);
+    out.recognised = &identify_dataset(d.train);
+    out.kind = named ? named : out.recognised;
 
     out.transposed = req.transpose == Transpose::on || (req.transpose == Transpose::automatic && out.kind->transposed);
     if (out.transposed) {

@@ -112,6 +112,7 @@ WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std
     if (stored != actual) throw Error(name, "corrupt weights file (CRC-32 mismatch)" + std::string(kRetrain));
 
     WeightsFile wf;
+    wf.format_version = version;
     wf.model = SoftmaxModel::zeros(rows, cols, K);
     const std::uint8_t* p = data + kHeader;
     for (std::uint32_t k = 0; k < K; ++k)

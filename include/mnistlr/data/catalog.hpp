@@ -74,7 +74,16 @@ struct LoadedData {
     std::vector<std::string> class_names;  // empty for a generic set
     bool transposed = false;               // the images were transposed on loading
     std::string dir;
+    const DatasetKind* recognised = nullptr;  // what identify_dataset() says the files are, whatever was asked
 };
+
+// When `claimed` (a data set name: a --dataset value, or the one a model was trained on) is not what
+// the loaded files are recognised as by checksum (MNIST or Fashion-MNIST), the phrase
+// "DIR holds Fashion-MNIST (recognised by the checksum of its training labels)", else "". Nothing
+// is said for auto, generic, an unknown claim or files that are neither.
+std::string dataset_mismatch(const std::string& claimed, const LoadedData& loaded);
+// "MNIST", "Fashion-MNIST", "KMNIST", else the name as it is ("emnist-letters").
+std::string dataset_display_name(const std::string& name);
 
 // Loads and prepares a data set: finds the files, transposes images when asked (or, with
 // automatic, when the kind is stored transposed), shifts 1-based labels to 0-based, takes the

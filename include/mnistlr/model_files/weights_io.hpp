@@ -46,6 +46,7 @@ constexpr std::uint32_t kMaxMetaBytes = 16u << 20;
 struct WeightsFile {
     SoftmaxModel model;
     ModelInfo info;
+    std::uint32_t format_version = 0;  // of a weights file (1 or 2); 0 for a model read from .npy files
 };
 
 std::vector<std::uint8_t> encode_weights(const SoftmaxModel& model, const ModelInfo& info);
