@@ -122,15 +122,14 @@ void expect_usage_errors(const std::vector<UsageCase>& cases) {
 
 TEST(CliUsage, structural_errors_are_one_line_with_a_pointer_to_help) {
     expect_usage_errors({
-        {{}, "missing subcommand: train, eval, predict, export, plot-weights, plot-curves or explain (see mnistlr --help)"},
         {{"fit"},
-         "unknown subcommand 'fit': the subcommands are train, eval, predict, export, plot-weights, plot-curves or explain "
-         "(see mnistlr --help)"},
+         "unknown subcommand 'fit': the subcommands are train, eval, predict, export, plot-weights, plot-curves, explain, "
+         "info or help (see mnistlr help)"},
         {{"--frobnicate"}, "unknown option '--frobnicate' (see mnistlr --help)"},
         {{"train", "--frobnicate"}, "unknown option '--frobnicate' (see mnistlr train --help)"},
         {{"train", "--frobnicate=3"}, "unknown option '--frobnicate' (see mnistlr train --help)"},
         {{"train", "-x"}, "unknown option '-x' (see mnistlr train --help)"},
-        {{"train", "extra"}, "unexpected argument 'extra' (see mnistlr train --help)"},
+        {{"train", "data", "extra"}, "unexpected argument 'extra' (see mnistlr train --help)"},
         {{"eval", "a", "b", "c"}, "unexpected arguments: 'b' 'c' (see mnistlr eval --help)"},
         {{"eval"}, "WEIGHTS is required (see mnistlr eval --help)"},
         {{"plot-curves"}, "CURVES is required (see mnistlr plot-curves --help)"},
@@ -244,7 +243,7 @@ TEST(CliUsage, help_and_version_exit_0_and_help_names_the_limits) {
     const auto top = run_mnistlr({"--help"});
     EXPECT_EQ(top.code, 0);
     EXPECT_EQ(top.err, "");
-    EXPECT_NE(top.out.find("Run 'mnistlr SUBCOMMAND --help' for its options."), std::string::npos) << top.out;
+    EXPECT_NE(top.out.find("Run 'mnistlr SUBCOMMAND --help' or 'mnistlr help SUBCOMMAND' for its options."), std::string::npos) << top.out;
     const auto version = run_mnistlr({"--version"});
     EXPECT_EQ(version.code, 0);
     EXPECT_EQ(version.out.rfind(MNISTLR_VERSION, 0), 0u) << version.out;

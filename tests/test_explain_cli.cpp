@@ -71,7 +71,7 @@ TEST(ExplainCli, usage_errors_are_one_line_naming_the_option) {
              {{"explain", "w.bin", "a.png"}, e + "give -o FILE.png, or --json (see mnistlr explain --help)\n"},
              {{"explain", "w.bin", "--idx", "f", "-o", "e.png"}, e + "--idx requires --index\n"},
              {{"explain", "w.bin", "a.png", "--index", "0", "-o", "e.png"},
-              e + "images and --index cannot be used together\n"},
+              e + "IMAGES and --index cannot be used together\n"},
              {{"explain", "w.bin", "--idx", "f", "--index", "0", "--split", "train", "-o", "e.png"},
               e + "--idx and --split cannot be used together\n"},
              {{"explain", "w.bin", "--index", "0", "--split", "val", "-o", "e.png"},

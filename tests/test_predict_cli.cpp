@@ -70,7 +70,7 @@ TEST(PredictCli, usage_errors_are_one_line_naming_the_option) {
              {{"predict"}, e + "WEIGHTS is required (see mnistlr predict --help)\n"},
              {{"predict", "w.bin"}, e + "give image files, or --idx FILE [--index I] (see mnistlr predict --help)\n"},
              {{"predict", "w.bin", "--index", "3"}, e + "--index requires --idx\n"},
-             {{"predict", "w.bin", "a.png", "--idx", "f", "--index", "0"}, e + "images and --idx cannot be used together\n"},
+             {{"predict", "w.bin", "a.png", "--idx", "f", "--index", "0"}, e + "IMAGES and --idx cannot be used together\n"},
              {{"predict", "w.bin", "--idx", "f", "--index", "x"}, e + "--index: 'x' is not a whole number\n"},
              {{"predict", "w.bin", "--idx", "f", "--index", "-1"}, e + "--index must be at least 0, got -1\n"},
              {{"predict", "w.bin", "--idx", "", "--index", "0"}, e + "--idx must not be empty\n"},

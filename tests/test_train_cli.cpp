@@ -32,7 +32,7 @@ TEST(TrainCli, parses_flags_into_options) {
 TEST(TrainCli, bad_flags_exit_2_with_one_message) {
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"train", "--lr", "abc"}, {"train", "--bogus"}, {"train", "--steps", "0"},
-             {"train", "--steps", "5", "--epochs", "1"}, {"frobnicate"}, {}}) {
+             {"train", "--steps", "5", "--epochs", "1"}, {"frobnicate"}}) {
         const auto r = run_mnistlr(args);
         EXPECT_EQ(r.code, 2) << args.size() << " " << r.err;
         EXPECT_FALSE(r.err.empty());
