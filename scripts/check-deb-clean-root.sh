@@ -105,6 +105,10 @@ mount --bind "$cache/archives" "$root/var/cache/apt/archives"
 mount -t proc proc "$root/proc"
 cp "$deb" "$root/tmp/$debname"
 chmod 644 "$root/tmp/$debname"
+# This workplace reaches the npm registry through a TLS proxy that only the host's CA bundle trusts:
+# npm in the root is pointed at a copy of it (a user's real machine needs no such step).
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/host-ca-certificates.crt"
+echo "cafile=/etc/host-ca-certificates.crt" >"$root/etc/npmrc"
 echo mnistlr-clean >"$root/etc/debian_chroot"  # shown in the interactive prompt of the tmux pane
 chroot "$root" useradd --create-home --shell /bin/bash "$user"
 
@@ -138,7 +142,7 @@ echo "(Get/Unpacking/Setting up lines left out)"
 in_root 'apt-get install -y npm man-db bash-completion' | quiet_progress ||
   fail "apt-get install -y npm man-db bash-completion"
 
-note "the user's session of issue 16"
+note "the user's session of issue 16 (npm uses the host's CA bundle, see /etc/npmrc: this workplace's TLS proxy)"
 step_user 'cd /tmp && mnistlr-fetch-data && mnistlr train --lr 0.5 --steps 1000 && mnistlr plot-weights weights.bin out.png && man mnistlr | head'
 step_user 'ls -l /tmp/weights.bin /tmp/out.png ~/.local/share/mnistlr/mnist'
 cp "$root/tmp/out.png" "$out/out.png"
