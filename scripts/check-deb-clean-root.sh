@@ -160,13 +160,13 @@ wait_pane() {  # PATTERN: until the pane shows it (10 s at most)
   pane; fail "the pane never showed /$1/"
 }
 tmux -L "$tmux_socket" new-session -d -s check -x 100 -y 24 \
-  "chroot --userspec=$user:$user $root /usr/bin/env -i PATH=$PATH_IN HOME=/home/$user USER=$user LOGNAME=$user SHELL=/bin/bash LANG=C.UTF-8 TERM=screen bash -i"
-wait_pane '\$ $'
+  "chroot --userspec=$user:$user $root /usr/bin/env -i PATH=$PATH_IN HOME=/home/$user USER=$user LOGNAME=$user SHELL=/bin/bash LANG=C.UTF-8 TERM=screen bash -c 'cd && exec bash -i'"
+wait_pane '\$$'   # capture-pane drops trailing blanks
 tmux -L "$tmux_socket" send-keys -t check 'mnistlr tr' Tab
-wait_pane 'mnistlr train $'
+wait_pane 'mnistlr train$'
 { echo "=== mnistlr tr<TAB>"; pane | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; } >"$out/completion.txt"
 tmux -L "$tmux_socket" send-keys -t check C-u 'clear' Enter
-wait_pane '^[^ ]*\$ $'
+wait_pane '^[^ ]*\$$'
 tmux -L "$tmux_socket" send-keys -t check 'mnistlr plot-weights --cmap ' Tab Tab
 wait_pane 'viridis'
 { echo "=== mnistlr plot-weights --cmap <TAB><TAB>"; pane | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; } >>"$out/completion.txt"
