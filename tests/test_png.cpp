@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include <cstring>
 #include <random>
 
 #include <stb_image.h>
@@ -127,6 +128,49 @@ TEST(Png, chunks_have_valid_crcs_and_idat_inflates_to_filtered_rows) {
         EXPECT_EQ(d.rgb, img.rgb) << img.width;
         // The same bytes every time (the band count and the threads do not change them).
         EXPECT_EQ(encode_png(img), png);
+    }
+}
+
+// The IDAT data of a PNG (its chunks concatenated), inflated by zlib, which checks the deflate codes,
+// the back-references and the Adler-32 trailer: size + 1 bytes of room, so a longer stream shows.
+std::vector<std::uint8_t> inflate_idat(const std::vector<std::uint8_t>& png, std::size_t expected) {
+    std::vector<std::uint8_t> idat;
+    for (std::size_t at = 8; at + 12 <= png.size();) {
+        const std::size_t len = std::size_t(png[at]) << 24 | std::size_t(png[at + 1]) << 16 |
+                                std::size_t(png[at + 2]) << 8 | png[at + 3];
+        if (std::memcmp(png.data() + at + 4, "IDAT", 4) == 0)
+            idat.insert(idat.end(), png.begin() + std::ptrdiff_t(at + 8), png.begin() + std::ptrdiff_t(at + 8 + len));
+        at += 12 + len;
+    }
+    std::vector<std::uint8_t> raw(expected + 1);
+    uLongf n = raw.size();
+    if (uncompress(raw.data(), &n, idat.data(), idat.size()) != Z_OK) return {};
+    raw.resize(n);
+    return raw;
+}
+
+// Runs of rows equal to the row above are written as hand-made deflate blocks (4 rows or more) and
+// shorter ones through zlib: runs of 1 to 9 rows, at the start, the middle and the end of the picture
+// and of its ~1 MiB pieces, for widths whose rows split into copies of every remainder (1 and 2
+// pixels: too few zeros for a copy; 87: 260 zeros, a remainder of 2 after 258).
+TEST(Png, runs_of_repeated_rows_inflate_with_zlib_and_decode_exactly) {
+    std::mt19937 rng(11);
+    for (const int w : {1, 2, 3, 86, 87, 172, 400}) {
+        for (const int h : {1, 4, 5, 61, 1000}) {
+            RgbImage img(w, h, Rgb{});
+            for (int y = 0; y < h;) {
+                const int run = 1 + int(rng() % 9);
+                const Rgb c{std::uint8_t(rng()), std::uint8_t(rng()), std::uint8_t(rng())};
+                for (int r = 0; r < run && y < h; ++r, ++y)
+                    for (int x = 0; x < w; ++x) img.set(x, y, x % 5 == 0 ? Rgb{255, 255, 255} : c);
+            }
+            const auto png = encode_png(img);
+            const std::size_t line = 1 + 3 * std::size_t(w);
+            const auto raw = inflate_idat(png, line * std::size_t(h));
+            EXPECT_EQ(raw.size(), line * std::size_t(h)) << w << " x " << h;
+            const Decoded d = decode(png);
+            EXPECT_EQ(d.rgb, img.rgb) << w << " x " << h;
+        }
     }
 }
 

@@ -80,6 +80,146 @@ struct Piece {
     int code = Z_OK;
 };
 
+// Deflate (RFC 1951) written by hand for a run of Up rows, the byte 2 and `stride` zeros each: deflate's
+// fastest level spends most of a tall figure's time matching those zeros, which carry no information.
+// One dynamic-Huffman block: per row the literals 2 and 0, then copies at distance 1 of the row's
+// other zeros (lengths of up to 258), about 4 bytes a row; the block refers to nothing before it.
+class BitWriter {
+public:
+    explicit BitWriter(std::vector<std::uint8_t>& out) : out_(out) {}
+    void put(std::uint32_t bits, unsigned n) {  // the n low bits of `bits`, least significant first
+        acc_ |= std::uint64_t(bits) << count_;
+        count_ += n;
+        while (count_ >= 8) {
+            out_.push_back(static_cast<std::uint8_t>(acc_));
+            acc_ >>= 8;
+            count_ -= 8;
+        }
+    }
+    void align() {  // pad with zero bits to a byte boundary
+        if (count_ > 0) put(0, 8 - count_);
+    }
+
+private:
+    std::vector<std::uint8_t>& out_;
+    std::uint64_t acc_ = 0;
+    unsigned count_ = 0;
+};
+
+struct HuffmanCode {
+    std::vector<std::uint8_t> length;   // per symbol, 0 = unused
+    std::vector<std::uint32_t> code;    // bit-reversed, ready for BitWriter::put
+};
+
+// The canonical code of RFC 1951 3.2.2 for the given lengths.
+HuffmanCode canonical_code(std::vector<std::uint8_t> length) {
+    unsigned count[16] = {}, next[16] = {};
+    for (const auto l : length) count[l]++;
+    count[0] = 0;
+    for (unsigned bits = 1, code = 0; bits < 16; ++bits) next[bits] = code = (code + count[bits - 1]) << 1;
+    HuffmanCode h{std::move(length), {}};
+    h.code.assign(h.length.size(), 0);
+    for (std::size_t s = 0; s < h.length.size(); ++s) {
+        const unsigned l = h.length[s];
+        if (l == 0) continue;
+        std::uint32_t c = next[l]++, reversed = 0;
+        for (unsigned i = 0; i < l; ++i, c >>= 1) reversed = reversed << 1 | (c & 1u);
+        h.code[s] = reversed;
+    }
+    return h;
+}
+
+constexpr unsigned kLengthBase[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+                                      31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+constexpr unsigned kLengthExtra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+
+unsigned length_symbol(unsigned len) {  // 3 <= len <= 258 -> index into kLength*
+    unsigned i = 28;
+    while (kLengthBase[i] > len) --i;
+    return i;
+}
+
+void append_up_run(std::vector<std::uint8_t>& out, std::size_t stride, std::size_t rows, bool final_block) {
+    // The copies that make one row's stride - 1 zeros after its literal 0 (each 3..258 long), and
+    // zeros too few for a copy, as literals.
+    std::vector<unsigned> copies;
+    std::size_t zeros = stride - 1, literal_zeros = 1;
+    while (zeros >= 3) {
+        unsigned len = static_cast<unsigned>(std::min<std::size_t>(258, zeros));
+        if (zeros - len == 1 || zeros - len == 2) len -= 3;  // leave 3 for a last copy, not 1 or 2 bytes
+        copies.push_back(len);
+        zeros -= len;
+    }
+    literal_zeros += zeros;
+    // Literal/length symbols by frequency; code lengths 1, 2, ..., n - 1, n - 1 make a complete code.
+    std::vector<std::pair<std::size_t, unsigned>> used;  // (uses per row, symbol)
+    const auto use = [&](unsigned symbol, std::size_t times) {
+        for (auto& u : used)
+            if (u.second == symbol) return void(u.first += times);
+        used.emplace_back(times, symbol);
+    };
+    use(2, 1);
+    use(0, literal_zeros);
+    use(256, 0);
+    for (const unsigned len : copies) use(257 + length_symbol(len), 1);
+    std::stable_sort(used.begin(), used.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::uint8_t> lit_lengths(286, 0);
+    for (std::size_t i = 0; i < used.size(); ++i)
+        lit_lengths[used[i].second] = static_cast<std::uint8_t>(std::min(i + 1, used.size() - 1));
+    const HuffmanCode lit = canonical_code(lit_lengths);
+    // Distances: codes 0 (distance 1, the only one used) and 1, one bit each: a complete code.
+    // Code lengths of the code lengths: 13 of 4 bits and 6 of 5 bits, a complete code over all 19.
+    constexpr unsigned kOrder[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    std::vector<std::uint8_t> cl_lengths(19, 4);
+    for (const unsigned s : {15u, 14u, 13u, 12u, 11u, 16u}) cl_lengths[s] = 5;
+    const HuffmanCode cl = canonical_code(cl_lengths);
+
+    BitWriter bits(out);
+    bits.put(final_block ? 1 : 0, 1);
+    bits.put(2, 2);        // dynamic Huffman
+    bits.put(286 - 257, 5);  // HLIT
+    bits.put(2 - 1, 5);      // HDIST
+    bits.put(19 - 4, 4);     // HCLEN
+    for (const unsigned s : kOrder) bits.put(cl_lengths[s], 3);
+    std::vector<std::uint8_t> all(lit_lengths);
+    all.push_back(1);
+    all.push_back(1);
+    for (std::size_t i = 0; i < all.size();) {
+        std::size_t run = 1;
+        while (all[i] == 0 && i + run < all.size() && all[i + run] == 0 && run < 138) ++run;
+        if (all[i] == 0 && run >= 11) {
+            bits.put(cl.code[18], cl.length[18]);
+            bits.put(static_cast<std::uint32_t>(run - 11), 7);
+        } else if (all[i] == 0 && run >= 3) {
+            bits.put(cl.code[17], cl.length[17]);
+            bits.put(static_cast<std::uint32_t>(run - 3), 3);
+        } else {
+            run = 1;
+            bits.put(cl.code[all[i]], cl.length[all[i]]);
+        }
+        i += run;
+    }
+    const auto literal = [&](unsigned s) { bits.put(lit.code[s], lit.length[s]); };
+    for (std::size_t r = 0; r < rows; ++r) {
+        literal(2);
+        for (std::size_t z = 0; z < literal_zeros; ++z) literal(0);
+        for (const unsigned len : copies) {
+            const unsigned i = length_symbol(len);
+            literal(257 + i);
+            bits.put(len - kLengthBase[i], kLengthExtra[i]);
+            bits.put(0, 1);  // distance code 0: distance 1
+        }
+    }
+    literal(256);
+    if (!final_block) {  // an empty stored block, so what follows starts on a byte boundary
+        bits.put(0, 3);
+        bits.align();
+        bits.put(0x0000, 16);
+        bits.put(0xffff, 16);
+    }
+    bits.align();
+}
+
 // A zlib deflate state kept for many pieces (deflateReset, not a fresh allocation per piece).
 class Deflater {
 public:
@@ -115,23 +255,56 @@ public:
         const uLong up_adler = adler_of_up_row(stride);
         uLong adler = adler32(0L, Z_NULL, 0);
         int rc = Z_OK;
-        for (std::size_t y = 0; y < n && rc != Z_STREAM_ERROR; ++y) {
-            const std::uint8_t* row = rows + stride * y;
-            if (filter_row(row, y ? row - stride : above, stride, line_.data()))
-                adler = adler32_combine(adler, up_adler, static_cast<z_off_t>(line_bytes));
-            else
-                adler = adler32(adler, line_.data(), static_cast<uInt>(line_bytes));
-            z_.next_in = line_.data();
+        bool fed = false;         // zlib has input since its last reset
+        std::size_t up_run = 0;   // Up rows not yet written
+        const auto feed = [&](const std::uint8_t* bytes) {
+            z_.next_in = const_cast<Bytef*>(bytes);
             z_.avail_in = static_cast<uInt>(line_bytes);
             while (z_.avail_in > 0 && rc != Z_STREAM_ERROR) rc = step(Z_NO_FLUSH);
-        }
-        if (last) {
-            while (rc == Z_OK || rc == Z_BUF_ERROR) rc = step(Z_FINISH);
-            piece.code = rc == Z_STREAM_END ? Z_OK : rc;
-        } else {
-            do rc = step(Z_SYNC_FLUSH);  // until deflate has room to spare: everything is out
+            fed = true;
+        };
+        const auto sync_zlib = [&] {  // everything zlib holds out, ending on a byte boundary
+            if (!fed) return;
+            do rc = step(Z_SYNC_FLUSH);
             while (rc == Z_OK && z_.avail_out == 0);
-            piece.code = rc == Z_OK || rc == Z_BUF_ERROR ? Z_OK : rc;
+            if (rc == Z_BUF_ERROR) rc = Z_OK;
+        };
+        const auto write_up_run = [&](bool final_block) {
+            if (up_run < kMinUpRun && !final_block) {
+                up_line_.assign(line_bytes, 0);
+                up_line_[0] = 2;
+                for (; up_run > 0; --up_run) feed(up_line_.data());
+                return;
+            }
+            sync_zlib();
+            append_up_run(piece.bytes, stride, up_run, final_block);
+            up_run = 0;
+            if (fed && rc == Z_OK && deflateReset(&z_) != Z_OK) rc = Z_STREAM_ERROR;
+            fed = false;
+        };
+        for (std::size_t y = 0; y < n && rc != Z_STREAM_ERROR; ++y) {
+            const std::uint8_t* row = rows + stride * y;
+            if (filter_row(row, y ? row - stride : above, stride, line_.data())) {
+                adler = adler32_combine(adler, up_adler, static_cast<z_off_t>(line_bytes));
+                ++up_run;
+                continue;
+            }
+            if (up_run > 0) write_up_run(false);
+            adler = adler32(adler, line_.data(), static_cast<uInt>(line_bytes));
+            feed(line_.data());
+        }
+        if (up_run > 0 && last) {
+            write_up_run(true);
+            piece.code = rc == Z_STREAM_ERROR ? rc : Z_OK;
+        } else {
+            if (up_run > 0) write_up_run(false);
+            if (last) {
+                while (rc == Z_OK || rc == Z_BUF_ERROR) rc = step(Z_FINISH);
+                piece.code = rc == Z_STREAM_END ? Z_OK : rc;
+            } else {
+                if (rc == Z_OK) sync_zlib();
+                piece.code = rc == Z_OK || rc == Z_BUF_ERROR ? Z_OK : rc;
+            }
         }
         piece.adler = adler;
         piece.length = n * line_bytes;
@@ -140,7 +313,9 @@ public:
 private:
     z_stream z_{};
     int code_ = Z_OK;
-    std::vector<std::uint8_t> line_, buffer_;
+    // Runs of fewer Up rows go through zlib: a hand-made block costs ~40 bytes and zlib's history.
+    static constexpr std::size_t kMinUpRun = 4;
+    std::vector<std::uint8_t> line_, buffer_, up_line_;
 };
 
 void check_size(int width, int height) {
