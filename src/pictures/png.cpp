@@ -1,6 +1,7 @@
 #include "mnistlr/pictures/png.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <atomic>
 #include <cstring>
 #include <condition_variable>
@@ -162,7 +163,11 @@ void append_up_run(std::vector<std::uint8_t>& out, std::size_t stride, std::size
     use(0, literal_zeros);
     use(256, 0);
     for (const unsigned len : copies) use(257 + length_symbol(len), 1);
-    std::stable_sort(used.begin(), used.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    // Most used first, ties in the order above. An insertion sort, stable and without
+    // std::stable_sort's temporary buffer, which libstdc++ 12 frees in a way ASan reports as an
+    // alloc-dealloc mismatch (see evidence.cpp); at most a dozen entries.
+    for (std::size_t i = 1; i < used.size(); ++i)
+        for (std::size_t j = i; j > 0 && used[j - 1].first < used[j].first; --j) std::swap(used[j - 1], used[j]);
     std::vector<std::uint8_t> lit_lengths(286, 0);
     for (std::size_t i = 0; i < used.size(); ++i)
         lit_lengths[used[i].second] = static_cast<std::uint8_t>(std::min(i + 1, used.size() - 1));
