@@ -71,11 +71,11 @@ TEST(Deskew, diagonal_line_has_shear_exactly_one) {
 }
 
 TEST(Deskew, upright_image_is_unchanged) {
-    // A vertical bar and a ring, both mirror-symmetric: cov(r, c) is exactly 0, so the image is
-    // copied bit for bit.
+    // A vertical bar and a ring, both mirror-symmetric about the frame's centre: cov(r, c) is exactly
+    // 0 and the centroid is the centre, so the image is copied bit for bit.
     Image bar(28 * 28, 0), ring(28 * 28, 0);
     for (std::uint32_t r = 5; r < 23; ++r)
-        for (std::uint32_t c = 12; c < 16; ++c) bar[r * 28 + c] = static_cast<std::uint8_t>(100 + 5 * r);
+        for (std::uint32_t c = 12; c < 16; ++c) bar[r * 28 + c] = 200;
     for (std::uint32_t r = 0; r < 28; ++r)
         for (std::uint32_t c = 0; c < 28; ++c) {
             const double d = std::hypot(r - 13.5, c - 13.5);
@@ -108,9 +108,32 @@ TEST(Deskew, blank_and_one_row_images_stay_as_they_are) {
     std::vector<float> fblank(28 * 28, 0.0f), fout(28 * 28, 1.0f);
     mnistlr::deskew_image(fblank.data(), 28, 28, fout.data());
     EXPECT_EQ(fout, fblank);
-    Image row(10 * 12, 0);  // ink in row 3 only: var(r) = 0
-    for (std::uint32_t c = 2; c < 9; ++c) row[3 * 12 + c] = static_cast<std::uint8_t>(30 * c);
-    EXPECT_EQ(deskewed(row, 10, 12), row);
+    Image row(11 * 12, 0);  // ink in the middle row only, symmetric about the centre: var(r) = 0
+    const std::uint8_t ink[8] = {30, 60, 90, 120, 120, 90, 60, 30};
+    for (std::uint32_t c = 2; c < 10; ++c) row[5 * 12 + c] = ink[c - 2];
+    EXPECT_EQ(mnistlr::deskew_shear(row.data(), 11, 12).alpha, 0.0);
+    EXPECT_EQ(deskewed(row, 11, 12), row);
+}
+
+TEST(Deskew, the_centroid_moves_to_the_frames_centre) {
+    // One pixel at (2, 2) of a 9 x 9 frame: no shear, a whole-pixel move to the centre (4, 4).
+    Image dot(9 * 9, 0), want(9 * 9, 0);
+    dot[2 * 9 + 2] = 180;
+    want[4 * 9 + 4] = 180;
+    EXPECT_EQ(deskewed(dot, 9, 9), want);
+    // A slanted bar drawn off-centre (rows 2-15 of 28, column centre 13.5 + 5): after deskewing its
+    // centroid is the centre, within the rounding of the samples.
+    Image bar(28 * 28, 0);
+    for (std::uint32_t r = 2; r < 16; ++r)
+        for (std::uint32_t c = 0; c < 3; ++c) bar[r * 28 + 17 + c + (r / 4)] = 255;
+    const mnistlr::Shear before = mnistlr::deskew_shear(bar.data(), 28, 28);
+    ASSERT_GT(std::fabs(before.row_centroid - 13.5), 4.0);
+    ASSERT_GT(std::fabs(before.col_centroid - 13.5), 4.0);
+    const Image up = deskewed(bar, 28, 28);
+    const mnistlr::Shear after = mnistlr::deskew_shear(up.data(), 28, 28);
+    EXPECT_NEAR(after.row_centroid, 13.5, 0.05);
+    EXPECT_NEAR(after.col_centroid, 13.5, 0.05);
+    EXPECT_NEAR(after.alpha, 0.0, 0.03);
 }
 
 TEST(Deskew, other_sizes_work) {
@@ -121,7 +144,7 @@ TEST(Deskew, other_sizes_work) {
         EXPECT_LT(column_spread(up, rows, cols), column_spread(bar, rows, cols) - 0.5) << rows << "x" << cols;
         EXPECT_LT(column_spread(up, rows, cols), 1.2) << rows << "x" << cols;
     }
-    const Image wide = {0, 10, 200, 30, 0}, tall = {0, 10, 200, 30, 0};
+    const Image wide = {0, 30, 200, 30, 0}, tall = {0, 30, 200, 30, 0};  // centred: unchanged
     EXPECT_EQ(deskewed(wide, 1, 5), wide);
     EXPECT_EQ(deskewed(tall, 5, 1), tall);  // one column: every shift moves ink out or keeps it
     const Image one = {77};
@@ -147,10 +170,11 @@ TEST(Deskew, a_large_shear_is_sampled_within_the_frame) {
     for (std::uint32_t i = 0; i < 16; ++i) diag[i * 16 + i] = 200;
     diag[15] = 255;
     const Image out = deskewed(diag, 16, 16);
-    int row0 = 0;
-    for (std::uint32_t c = 0; c < 16; ++c) row0 += out[c];
-    EXPECT_NEAR(row0, 200, 1);  // the diagonal's pixel only
-    EXPECT_EQ(out[15], 0);
+    for (std::uint32_t r = 0; r < 3; ++r)
+        for (std::uint32_t c = 11; c < 16; ++c) EXPECT_EQ(out[r * 16 + c], 0) << r << "," << c;  // no trace of it
+    int total = 0;
+    for (const std::uint8_t v : out) total += v;
+    EXPECT_LE(total, 16 * 200 + 16);  // the diagonal's ink at most (rounding aside): the stray is gone
 }
 
 TEST(Deskew, unrounded_and_float_forms_agree_with_the_bytes) {

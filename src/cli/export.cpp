@@ -59,7 +59,8 @@ int run_export(const ExportOptions& opt) {
                 printable(paths.manifest).c_str());
     if (deskew)
         std::printf("inputs: deskewed. The model expects each image sheared upright first, as train --deskew did "
-                    "(each row shifted by cov(r,c)/var(r) x (r - centroid row), bilinear, rounded to uint8); "
+                    "(sampled bilinearly at (r + rbar - r0, c + cbar - c0 + cov(r,c)/var(r) x (r - r0)): centroid (rbar, cbar) "
+                    "moved to the frame's centre (r0, c0), rounded to uint8); "
                     "mnistlr does it when loading %s\n",
                     printable(opt.npy_dir).c_str());
     std::printf("(class k's %u x %u picture: numpy.load('%s')[k].reshape(%u, %u))\n", m.rows, m.cols,

@@ -61,7 +61,7 @@ int run_plot_weights(const PlotWeightsOptions& opt) {
     AtomicFile& out = outputs.add(opt.output);
     for (const auto& in : model_files(opt.weights)) outputs.add_input(in);
     const WeightsFile wf = load_model(opt.weights);
-    if (expects_deskewed(wf.info)) ro.note = "inputs deskewed: each template scores images sheared upright (train --deskew)";
+    if (expects_deskewed(wf.info)) ro.note = "inputs deskewed: each template scores images sheared upright and centred (train --deskew)";
     const std::uint32_t K = wf.model.classes();
     if (opt.only_class >= 0) {
         if (static_cast<std::uint32_t>(opt.only_class) >= K)

@@ -10,11 +10,11 @@ namespace {
 
 __extension__ typedef __int128 Int128;
 
-// Row r's source position for output column c is c + shift(r), shift(r) = alpha (r - rbar). The
-// row is out[c] = (1 - f) in[c + k] + f in[c + k + 1] with k = floor(shift), f = shift - k, zero
-// outside the frame. `put(c, v)` receives every output value v of the row (in the source's scale).
-template <typename T, typename Put>
-void shear_row(const T* in, std::uint32_t cols, double shift, Put put) {
+// One output row of the shear: out[c] = (1 - f) in[c + k] + f in[c + k + 1] with k = floor(shift),
+// f = shift - k, zero outside the frame. `put(c, v)` receives every output value v of the row (in
+// the source's scale).
+template <typename Put>
+void shear_row(const float* in, std::uint32_t cols, double shift, Put put) {
     const auto n = static_cast<long>(cols);
     if (!(std::fabs(shift) < static_cast<double>(cols) + 1.0)) {  // every sample outside (or NaN): blank
         for (long c = 0; c < n; ++c) put(c, 0.0f);
@@ -26,18 +26,56 @@ void shear_row(const T* in, std::uint32_t cols, double shift, Put put) {
     const float g = 1.0f - f;
     // Columns whose both samples c + k and c + k + 1 lie inside [0, n): [lo, hi).
     const long lo = std::clamp(-k, 0L, n), hi = std::clamp(n - 1 - k, lo, n);
-    const auto at = [&](long j) { return j >= 0 && j < n ? static_cast<float>(in[j]) : 0.0f; };
+    const auto at = [&](long j) { return j >= 0 && j < n ? in[j] : 0.0f; };
     for (long c = 0; c < lo; ++c) put(c, g * at(c + k) + f * at(c + k + 1));
-    for (long c = lo; c < hi; ++c) put(c, g * static_cast<float>(in[c + k]) + f * static_cast<float>(in[c + k + 1]));
+    for (long c = lo; c < hi; ++c) put(c, g * in[c + k] + f * in[c + k + 1]);
     for (long c = hi; c < n; ++c) put(c, g * at(c + k) + f * at(c + k + 1));
 }
 
+// The whole resampling: output row r is source row y = r + (rbar - r0), a constant fraction
+// between two source rows, blended into `line` (cols floats, zero for rows outside the frame),
+// then sheared sideways by shift(r) = (cbar - c0) + alpha (r - r0). Because the sideways shift is
+// the same for both source rows, this is exactly bilinear sampling at (y, c + shift(r)).
+// put_row(r, c, v) receives every output value.
 template <typename T, typename Put>
-void shear_image(const T* src, std::uint32_t rows, std::uint32_t cols, const Shear& s, Put put_row) {
+void resample(const T* src, std::uint32_t rows, std::uint32_t cols, const Shear& s, float* line, Put put) {
+    const double r0 = 0.5 * (rows - 1.0), c0 = 0.5 * (cols - 1.0);
+    const double dy = s.row_centroid - r0;
+    const double fky = std::floor(dy);
+    const bool blank = !(std::fabs(dy) < static_cast<double>(rows) + 1.0);  // never for a centroid inside
+    const long ky = blank ? 0 : static_cast<long>(fky);
+    const auto fy = static_cast<float>(dy - fky);
+    const float gy = 1.0f - fy;
+    const auto nrows = static_cast<long>(rows);
     for (std::uint32_t r = 0; r < rows; ++r) {
-        const double shift = s.alpha * (static_cast<double>(r) - s.row_centroid);
-        put_row(r, src + std::size_t{r} * cols, shift);
+        const long y0 = static_cast<long>(r) + ky, y1 = y0 + 1;
+        const T* a = !blank && y0 >= 0 && y0 < nrows ? src + static_cast<std::size_t>(y0) * cols : nullptr;
+        const T* b = !blank && y1 >= 0 && y1 < nrows ? src + static_cast<std::size_t>(y1) * cols : nullptr;
+        for (std::uint32_t c = 0; c < cols; ++c) {
+            const float va = a ? static_cast<float>(a[c]) : 0.0f, vb = b ? static_cast<float>(b[c]) : 0.0f;
+            line[c] = gy * va + fy * vb;
+        }
+        const double shift = (s.col_centroid - c0) + s.alpha * (static_cast<double>(r) - r0);
+        shear_row(line, cols, shift, [&](long c, float v) { put(r, c, v); });
     }
+}
+
+bool is_identity(const Shear& s, std::uint32_t rows, std::uint32_t cols) {
+    return s.alpha == 0.0 && s.row_centroid == 0.5 * (rows - 1.0) && s.col_centroid == 0.5 * (cols - 1.0);
+}
+
+// deskew_image with a caller's scratch line of cols floats.
+void deskew_into(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, std::uint8_t* dst, float* line) {
+    const Shear s = deskew_shear(src, rows, cols);
+    const std::size_t P = std::size_t{rows} * cols;
+    if (s.mass_is_zero || is_identity(s, rows, cols)) {
+        std::copy(src, src + P, dst);
+        return;
+    }
+    // v is a convex combination of levels, so v + 0.5 is in [0.5, 255.5]: rounds to 0..255.
+    resample(src, rows, cols, s, line, [&](std::uint32_t r, long c, float v) {
+        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(v + 0.5f);
+    });
 }
 
 }  // namespace
@@ -63,7 +101,9 @@ Shear deskew_shear(const std::uint8_t* image, std::uint32_t rows, std::uint32_t 
     }
     Shear s;
     if (S == 0) return s;
+    s.mass_is_zero = false;
     s.row_centroid = static_cast<double>(Sr) / static_cast<double>(S);
+    s.col_centroid = static_cast<double>(Sc) / static_cast<double>(S);
     const Int128 var = static_cast<Int128>(S) * Srr - static_cast<Int128>(Sr) * Sr;
     const Int128 cov = static_cast<Int128>(S) * Src - static_cast<Int128>(Sr) * Sc;
     if (var > 0) s.alpha = static_cast<double>(cov) / static_cast<double>(var);
@@ -87,39 +127,41 @@ Shear deskew_shear(const float* image, std::uint32_t rows, std::uint32_t cols) {
         }
     Shear s;
     if (!(S > 0.0)) return s;
+    s.mass_is_zero = false;
     const double ybar = Sr / S, xbar = Sc / S;
     s.row_centroid = ybar + r0;
+    s.col_centroid = xbar + c0;
     const double var = Srr / S - ybar * ybar, cov = Src / S - ybar * xbar;
     if (var > 1e-9) s.alpha = cov / var;  // ink in one row: var is 0 up to rounding
     return s;
 }
 
 void deskew_image(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, std::uint8_t* dst) {
-    const Shear s = deskew_shear(src, rows, cols);
-    if (s.alpha == 0.0) {
-        std::copy(src, src + std::size_t{rows} * cols, dst);
-        return;
-    }
-    shear_image(src, rows, cols, s, [&](std::uint32_t r, const std::uint8_t* in, double shift) {
-        std::uint8_t* out = dst + std::size_t{r} * cols;
-        // v is a convex combination of two levels, so v + 0.5 is in [0.5, 255.5]: rounds to 0..255.
-        shear_row(in, cols, shift, [out](long c, float v) { out[c] = static_cast<std::uint8_t>(v + 0.5f); });
-    });
+    std::vector<float> line(cols);
+    deskew_into(src, rows, cols, dst, line.data());
 }
 
 void deskew_image_unrounded(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, float* dst) {
     const Shear s = deskew_shear(src, rows, cols);
-    shear_image(src, rows, cols, s, [&](std::uint32_t r, const std::uint8_t* in, double shift) {
-        float* out = dst + std::size_t{r} * cols;
-        shear_row(in, cols, shift, [out](long c, float v) { out[c] = v / 255.0f; });
+    if (s.mass_is_zero || is_identity(s, rows, cols)) {
+        for (std::size_t p = 0; p < std::size_t{rows} * cols; ++p) dst[p] = static_cast<float>(src[p]) / 255.0f;
+        return;
+    }
+    std::vector<float> line(cols);
+    resample(src, rows, cols, s, line.data(), [&](std::uint32_t r, long c, float v) {
+        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = v / 255.0f;
     });
 }
 
 void deskew_image(const float* src, std::uint32_t rows, std::uint32_t cols, float* dst) {
     const Shear s = deskew_shear(src, rows, cols);
-    shear_image(src, rows, cols, s, [&](std::uint32_t r, const float* in, double shift) {
-        float* out = dst + std::size_t{r} * cols;
-        shear_row(in, cols, shift, [out](long c, float v) { out[c] = v; });
+    if (s.mass_is_zero) {
+        std::copy(src, src + std::size_t{rows} * cols, dst);
+        return;
+    }
+    std::vector<float> line(cols);
+    resample(src, rows, cols, s, line.data(), [&](std::uint32_t r, long c, float v) {
+        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = v;
     });
 }
 
@@ -128,7 +170,8 @@ void deskew_split(Split& split, unsigned threads) {
     std::vector<std::uint8_t> out(n * P);
     const unsigned T = std::max(1u, threads ? threads : std::min(2u, std::thread::hardware_concurrency()));
     const auto run = [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) deskew_image(split.image(i), split.rows, split.cols, out.data() + i * P);
+        std::vector<float> line(split.cols);  // one scratch line per thread, not per image
+        for (std::size_t i = first; i < last; ++i) deskew_into(split.image(i), split.rows, split.cols, out.data() + i * P, line.data());
     };
     if (T == 1 || n < 1024) {
         run(0, n);

@@ -5,19 +5,22 @@
 //   rbar = sum r I / S,  cbar = sum c I / S,
 // and second moments var(r) = sum (r - rbar)^2 I / S, cov(r, c) = sum (r - rbar)(c - cbar) I / S,
 // the shear is alpha = cov(r, c) / var(r): the slope dc/dr of the ink's principal direction (a digit
-// leaning right, top to the right, has alpha < 0). The deskewed image is
-//   out(r, c) = in(r, c + alpha (r - rbar))
-// sampled bilinearly into the same rows x cols frame: each row moves sideways by a constant shift, so
-// bilinear sampling is linear interpolation between the two neighbouring source pixels of the row
-// (zero outside the frame). The centroid stays where it is (the shift has weighted mean zero), ink
-// that moves past the left or right edge is dropped. A blank image (S = 0) and one whose ink lies in
-// a single row (var(r) = 0) are returned unchanged (alpha = 0), so blank stays blank and nothing
-// divides by zero.
+// leaning right, top to the right, has alpha < 0). With the frame's centre (r0, c0) = ((rows - 1) / 2,
+// (cols - 1) / 2), the deskewed image is
+//   out(r, c) = in(r + rbar - r0, c + cbar - c0 + alpha (r - r0))
+// sampled bilinearly into the same rows x cols frame (zero outside it): the ink is sheared about its
+// centroid so its principal axis is vertical, and the centroid lands on the frame's centre, as the
+// moment-based deskew in common use does (scipy's affine_transform with this matrix and offset,
+// order 1, gives the same samples). The centring is worth as much as the shear on MNIST: on
+// validation (`--recipe best --validation 5000`, seeds 0-2) shear only scored 0.9512, shear and
+// centring 0.9563 (README). Ink moved past an edge is dropped. A blank image (S = 0) is returned
+// unchanged, and so is one already upright and centred (alpha 0, centroid at the centre); ink in a
+// single row (var(r) = 0) gets alpha = 0, so nothing divides by zero.
 //
 // The uint8 form rounds each output to the nearest level (v + 0.5, truncated), so a deskewed split
 // keeps the layout of dataset.hpp (uint8, pixel-major per image) and the kernels read it as any
-// other. For uint8 images the moments are exact integer sums (no cancellation), so an upright image
-// whose cov is exactly 0 is copied bit for bit.
+// other. For uint8 images the moments are exact integer sums (no cancellation), so an upright,
+// centred image whose cov is exactly 0 is copied bit for bit.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +33,8 @@ namespace mnistlr {
 struct Shear {
     double alpha = 0.0;         // dc/dr of the principal axis; 0 for a blank or one-row image
     double row_centroid = 0.0;  // rbar, the row the shear is about
+    double col_centroid = 0.0;  // cbar
+    bool mass_is_zero = true;   // a blank image: nothing to move
 };
 
 // The shear of a rows x cols image (row-major).
