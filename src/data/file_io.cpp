@@ -157,6 +157,12 @@ Bytes::Bytes(std::vector<std::uint8_t> owned) {
     owner_ = std::move(holder);
 }
 
+Bytes::Bytes(std::shared_ptr<const std::uint8_t> owned, std::size_t size) {
+    data_ = owned.get();
+    size_ = size;
+    owner_ = std::move(owned);
+}
+
 Bytes Bytes::slice(std::size_t offset, std::size_t length) const {
     Bytes out;
     out.owner_ = owner_;

@@ -34,6 +34,8 @@ class Bytes {
 public:
     Bytes() = default;
     explicit Bytes(std::vector<std::uint8_t> owned);
+    // A buffer whose owner frees it (e.g. one allocated without zero-filling, see deskew_split).
+    Bytes(std::shared_ptr<const std::uint8_t> owned, std::size_t size);
 
     const std::uint8_t* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }
