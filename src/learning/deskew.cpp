@@ -75,19 +75,23 @@ bool is_identity(const Shear& s, std::uint32_t rows, std::uint32_t cols) {
     return s.alpha == 0.0 && s.row_centroid == 0.5 * (rows - 1.0) && s.col_centroid == 0.5 * (cols - 1.0);
 }
 
-// deskew_image with a caller's scratch line of cols floats.
-void deskew_into(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, std::uint8_t* dst, float* line) {
+// The one deskew behind the public forms: `line` is a scratch of cols floats, `convert(v)` turns a
+// sample (in the source's scale) into an output value. A blank image, or one already upright and
+// centred, is converted pixel for pixel (for uint8 and float outputs: copied exactly).
+template <typename T, typename Out, typename Convert>
+void deskew_with(const T* src, std::uint32_t rows, std::uint32_t cols, Out* dst, float* line, Convert convert) {
     const Shear s = deskew_shear(src, rows, cols);
-    const std::size_t P = std::size_t{rows} * cols;
     if (s.mass_is_zero || is_identity(s, rows, cols)) {
-        std::copy(src, src + P, dst);
+        for (std::size_t p = 0; p < std::size_t{rows} * cols; ++p) dst[p] = convert(static_cast<float>(src[p]));
         return;
     }
-    // v is a convex combination of levels, so v + 0.5 is in [0.5, 255.5]: rounds to 0..255.
     resample(src, rows, cols, s, line, [&](std::uint32_t r, long c, float v) {
-        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(v + 0.5f);
+        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = convert(v);
     });
 }
+
+// v is a convex combination of levels, so v + 0.5 is in [0.5, 255.5]: rounds to 0..255.
+std::uint8_t to_level(float v) { return static_cast<std::uint8_t>(v + 0.5f); }
 
 }  // namespace
 
@@ -149,31 +153,17 @@ Shear deskew_shear(const float* image, std::uint32_t rows, std::uint32_t cols) {
 
 void deskew_image(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, std::uint8_t* dst) {
     std::vector<float> line(cols);
-    deskew_into(src, rows, cols, dst, line.data());
+    deskew_with(src, rows, cols, dst, line.data(), to_level);
 }
 
 void deskew_image_unrounded(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, float* dst) {
-    const Shear s = deskew_shear(src, rows, cols);
-    if (s.mass_is_zero || is_identity(s, rows, cols)) {
-        for (std::size_t p = 0; p < std::size_t{rows} * cols; ++p) dst[p] = static_cast<float>(src[p]) / 255.0f;
-        return;
-    }
     std::vector<float> line(cols);
-    resample(src, rows, cols, s, line.data(), [&](std::uint32_t r, long c, float v) {
-        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = v / 255.0f;
-    });
+    deskew_with(src, rows, cols, dst, line.data(), [](float v) { return v / 255.0f; });
 }
 
 void deskew_image(const float* src, std::uint32_t rows, std::uint32_t cols, float* dst) {
-    const Shear s = deskew_shear(src, rows, cols);
-    if (s.mass_is_zero) {
-        std::copy(src, src + std::size_t{rows} * cols, dst);
-        return;
-    }
     std::vector<float> line(cols);
-    resample(src, rows, cols, s, line.data(), [&](std::uint32_t r, long c, float v) {
-        dst[std::size_t{r} * cols + static_cast<std::size_t>(c)] = v;
-    });
+    deskew_with(src, rows, cols, dst, line.data(), [](float v) { return v; });
 }
 
 void deskew_split(Split& split, unsigned threads) {
@@ -190,7 +180,7 @@ void deskew_split(Split& split, unsigned threads) {
     const unsigned T = std::max(1u, threads ? threads : std::min(2u, std::thread::hardware_concurrency()));
     const auto run = [&](std::size_t first, std::size_t last) {
         std::vector<float> line(split.cols);  // one scratch line per thread, not per image
-        for (std::size_t i = first; i < last; ++i) deskew_into(split.image(i), split.rows, split.cols, out.get() + i * P, line.data());
+        for (std::size_t i = first; i < last; ++i) deskew_with(split.image(i), split.rows, split.cols, out.get() + i * P, line.data(), to_level);
     };
     if (T == 1 || n < 1024) {
         run(0, n);

@@ -1,7 +1,6 @@
 #include "mnistlr/pictures/png.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <atomic>
 #include <cstring>
 #include <condition_variable>
@@ -11,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include <zlib.h>
 
