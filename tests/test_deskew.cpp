@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <random>
 #include <cstdint>
 #include <vector>
 
@@ -187,6 +190,59 @@ TEST(Deskew, unrounded_and_float_forms_agree_with_the_bytes) {
     for (std::size_t p = 0; p < bar.size(); ++p) {
         EXPECT_LE(std::fabs(up[p] / 255.0f - unrounded[p]), 0.5f / 255.0f + 1e-6f) << p;
         EXPECT_NEAR(fout[p], unrounded[p], 1e-5f) << p;  // same shear from float moments
+    }
+}
+
+// The documented sampling, out(r, c) = in(r + rbar - r0, c + cbar - c0 + alpha (r - r0)), bilinear
+// with zeros outside, in double precision from deskew_shear's moments (exact per-row sums).
+Image sampled_as_documented(const Image& im, std::uint32_t rows, std::uint32_t cols) {
+    const mnistlr::Shear s = mnistlr::deskew_shear(im.data(), rows, cols);
+    if (s.mass_is_zero) return im;
+    const double r0 = 0.5 * (rows - 1.0), c0 = 0.5 * (cols - 1.0);
+    const auto at = [&](long r, long c) {
+        return r >= 0 && r < static_cast<long>(rows) && c >= 0 && c < static_cast<long>(cols)
+                   ? static_cast<double>(im[static_cast<std::size_t>(r) * cols + static_cast<std::size_t>(c)])
+                   : 0.0;
+    };
+    Image out(im.size());
+    for (std::uint32_t r = 0; r < rows; ++r)
+        for (std::uint32_t c = 0; c < cols; ++c) {
+            const double y = r + s.row_centroid - r0, x = c + s.col_centroid - c0 + s.alpha * (r - r0);
+            const double fy = std::floor(y), fx = std::floor(x), ty = y - fy, tx = x - fx;
+            const auto Y = static_cast<long>(fy), X = static_cast<long>(fx);
+            const double v = (1 - ty) * ((1 - tx) * at(Y, X) + tx * at(Y, X + 1)) +
+                             ty * ((1 - tx) * at(Y + 1, X) + tx * at(Y + 1, X + 1));
+            out[std::size_t{r} * cols + c] = static_cast<std::uint8_t>(std::lround(v));
+        }
+    return out;
+}
+
+TEST(Deskew, every_frame_size_samples_where_documented) {
+    // Random ink in an off-centre, off-axis patch, so that the shear and both centroid shifts are
+    // far from 0 and a wrong moment would move whole columns. 28 x 28 and 13 x 41 take the
+    // per-pixel weight tables of the batch form; 90 x 90 is past their 32-bit bound and takes the
+    // 64-bit row sums. Float rounding against this double reference can move a value by one level.
+    std::mt19937 rng(5);
+    for (auto [rows, cols] : {std::pair<std::uint32_t, std::uint32_t>{28, 28}, {13, 41}, {90, 90}, {100, 3}}) {
+        const std::size_t n = 6, P = std::size_t{rows} * cols;
+        Image batch(n * P, 0);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::uint32_t r = rows / 5; r < rows - rows / 3; ++r)
+                for (std::uint32_t c = 0; c < cols / 2 + r % 3; ++c)
+                    if (rng() % 3 == 0) batch[i * P + std::size_t{r} * cols + c] = static_cast<std::uint8_t>(rng() % 256);
+        Image out(n * P, 7);
+        mnistlr::deskew_images(batch.data(), n, rows, cols, out.data());
+        for (std::size_t i = 0; i < n; ++i) {
+            const Image one(batch.begin() + static_cast<std::ptrdiff_t>(i * P), batch.begin() + static_cast<std::ptrdiff_t>((i + 1) * P));
+            const Image want = sampled_as_documented(one, rows, cols);
+            int worst = 0, moved = 0;
+            for (std::size_t p = 0; p < P; ++p) {
+                worst = std::max(worst, std::abs(int{out[i * P + p]} - int{want[p]}));
+                moved += out[i * P + p] != one[p];
+            }
+            EXPECT_LE(worst, 1) << rows << "x" << cols << " image " << i;
+            EXPECT_GT(moved, static_cast<int>(P / 10)) << rows << "x" << cols << " image " << i;  // not a copy
+        }
     }
 }
 

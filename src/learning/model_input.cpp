@@ -1,6 +1,8 @@
 #include "mnistlr/learning/model_input.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "mnistlr/data/file_io.hpp"
 #include "mnistlr/data/idx.hpp"
@@ -42,11 +44,9 @@ ModelInputs idx_inputs(const std::string& path, const std::vector<std::size_t>& 
     std::vector<std::uint8_t> pixels = f.read_items(indices);  // the requested images, in order
     const std::size_t P = std::size_t{rows} * cols;
     if (deskew) {
-        std::vector<std::uint8_t> one(P);
-        for (std::size_t j = 0; j < indices.size(); ++j) {
-            deskew_image(pixels.data() + j * P, rows, cols, one.data());
-            std::copy(one.begin(), one.end(), pixels.begin() + static_cast<std::ptrdiff_t>(j * P));
-        }
+        std::vector<std::uint8_t> straight(pixels.size());
+        deskew_images(pixels.data(), indices.size(), rows, cols, straight.data());
+        pixels = std::move(straight);
     }
     ModelInputs out;
     for (std::size_t i : indices)
@@ -65,7 +65,7 @@ IdxPredictions predict_idx_file(const std::string& path, const SoftmaxModel& mod
     std::vector<std::uint8_t> deskewed;  // the images as the model saw its training set
     if (deskew) {
         deskewed.resize(n * P);
-        for (std::size_t j = 0; j < n; ++j) deskew_image(pixels + j * P, model.rows, model.cols, deskewed.data() + j * P);
+        deskew_images(pixels, n, model.rows, model.cols, deskewed.data());
         pixels = deskewed.data();
     }
     IdxPredictions out;

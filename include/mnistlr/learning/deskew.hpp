@@ -43,6 +43,9 @@ Shear deskew_shear(const float* image, std::uint32_t rows, std::uint32_t cols);
 
 // Deskews one rows x cols image into dst (rows * cols values, not overlapping src).
 void deskew_image(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, std::uint8_t* dst);
+// n images of rows x cols, one after another, deskewed into dst (n * rows * cols bytes): the same
+// bytes as n calls of deskew_image, with the per-size set-up done once.
+void deskew_images(const std::uint8_t* src, std::size_t n, std::uint32_t rows, std::uint32_t cols, std::uint8_t* dst);
 // The same shear and samples without the rounding: dst holds the bilinear values / 255, in [0, 1]
 // (the model's input scale). For measuring what the uint8 rounding costs.
 void deskew_image_unrounded(const std::uint8_t* src, std::uint32_t rows, std::uint32_t cols, float* dst);
