@@ -201,7 +201,7 @@ TEST(ExplainFigure, bands_of_one_row_give_the_pixels_of_one_band) {
     RgbImage joined;
     joined.width = whole.width;
     int bands = 0;
-    render_explanation_bands(m, ModelInfo{}, in, ev, opt, font(), [&](const RgbImage& band) {
+    render_explanation_bands(m, ModelInfo{}, in, ev, opt, font(), [&](RgbImage& band) {
         EXPECT_EQ(band.top, joined.height);  // contiguous, top to bottom
         EXPECT_EQ(band.width, whole.width);
         joined.rgb.insert(joined.rgb.end(), band.rgb.begin(), band.rgb.end());
@@ -211,4 +211,16 @@ TEST(ExplainFigure, bands_of_one_row_give_the_pixels_of_one_band) {
     EXPECT_EQ(bands, 5);
     EXPECT_EQ(joined.height, whole.height);
     EXPECT_TRUE(joined.rgb == whole.rgb);
+
+    // A sink that takes the pixels and leaves a used buffer of another size and content (as
+    // PngStream::take does): the bands are the same.
+    RgbImage taken;
+    taken.width = whole.width;
+    std::vector<std::uint8_t> used(12345, 0x55);
+    render_explanation_bands(m, ModelInfo{}, in, ev, opt, font(), [&](RgbImage& band) {
+        taken.rgb.insert(taken.rgb.end(), band.rgb.begin(), band.rgb.end());
+        taken.height += band.height;
+        std::swap(band.rgb, used);
+    });
+    EXPECT_TRUE(taken.rgb == whole.rgb);
 }

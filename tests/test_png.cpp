@@ -239,6 +239,37 @@ TEST(PngStream, bands_decode_to_the_whole_pictures_pixels) {
     EXPECT_EQ(d.rgb, whole.rgb);
 }
 
+TEST(PngStream, taken_bands_give_the_bytes_of_copied_ones) {
+    // One raster drawn again for each of 40 bands and handed over without a copy: the buffer it
+    // gets back is a used one (after the first few bands), so every band must be reset and redrawn.
+    const RgbImage whole = pattern(211, 400);
+    const auto draw = [&](RgbImage& band, int top, int height) {
+        band.width = whole.width;
+        band.top = top;
+        band.height = height;
+        band.reset(Rgb{9, 9, 9});
+        for (int y = top; y < top + height; ++y)
+            for (int x = 0; x < whole.width; ++x) band.set(x, y, whole.at(x, y));
+    };
+    PngStream copied(whole.width, whole.height), taken(whole.width, whole.height);
+    RgbImage a, b;
+    for (int top = 0; top < whole.height; top += 10) {
+        draw(a, top, 10);
+        copied.add(a);
+        draw(b, top, 10);
+        taken.take(b);
+    }
+    std::vector<std::uint8_t> bytes;  // handed over span by span this time
+    int spans = 0;
+    taken.finish([&](const std::uint8_t* d, std::size_t n) {
+        bytes.insert(bytes.end(), d, d + n);
+        ++spans;
+    });
+    EXPECT_GT(spans, 40);  // header, one span per band, trailer: never joined first
+    EXPECT_EQ(bytes, copied.finish());
+    EXPECT_EQ(decode(bytes).rgb, whole.rgb);
+}
+
 TEST(PngStream, one_band_gives_encode_pngs_bytes) {
     const RgbImage img = pattern(64, 16);  // well under 1 MiB: encode_png makes one piece too
     PngStream stream(img.width, img.height);

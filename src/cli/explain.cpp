@@ -219,9 +219,8 @@ int run_explain(const ExplainOptions& opt) {
     if (out) {
         PngStream png(layout.width, layout.height);
         render_explanation_bands(wf.model, wf.info, in, ev, fo, Font::load_default(),
-                                 [&png](const RgbImage& band) { png.add(band); });
-        const auto bytes = png.finish();
-        out->write(bytes.data(), bytes.size());
+                                 [&png](RgbImage& band) { png.take(band); });
+        png.finish([out](const std::uint8_t* d, std::size_t n) { out->write(d, n); });
         outputs.commit();
     }
     if (opt.json) {

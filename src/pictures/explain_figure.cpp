@@ -114,7 +114,7 @@ float explain_scale(const SoftmaxModel& model, const ModelInputs& inputs, const 
 
 void render_explanation_bands(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
                               const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font,
-                              const std::function<void(const RgbImage&)>& sink) {
+                              const std::function<void(RgbImage&)>& sink) {
     if (ev.size() != inputs.items.size() || static_cast<std::size_t>(inputs.X.cols()) != ev.size())
         throw Error("explain: " + std::to_string(ev.size()) + " evidence records for " +
                     std::to_string(inputs.items.size()) + " inputs");
@@ -192,7 +192,7 @@ RgbImage render_explanation(const SoftmaxModel& model, const ModelInfo& info, co
     RgbImage img;
     img.width = g.width;
     img.rgb.reserve(3 * std::size_t(g.width) * std::size_t(g.height));
-    render_explanation_bands(model, info, inputs, ev, opt, font, [&](const RgbImage& band) {
+    render_explanation_bands(model, info, inputs, ev, opt, font, [&](RgbImage& band) {
         img.rgb.insert(img.rgb.end(), band.rgb.begin(), band.rgb.end());
         img.height += band.height;
     });

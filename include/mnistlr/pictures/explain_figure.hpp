@@ -80,12 +80,12 @@ float explain_scale(const SoftmaxModel& model, const ModelInputs& inputs, const 
                     const ExplainFigureOptions& opt);
 
 // The figure, drawn band by band: each band (whole rows of inputs, about 1 MiB of pixels, top to
-// bottom; the last one ends with the colorbar) is handed to `sink` once drawn, and its raster is
-// reused for the next band, so a tall figure never sits in memory whole (png.hpp's PngStream takes
-// the bands). ev[j] is the evidence of inputs.X's column j (evidence_of). Throws as explain_layout.
+// bottom; the last one ends with the colorbar) is handed to `sink` once drawn. The sink may take the
+// band's pixels (PngStream::take) and leave it another buffer; the band is reset before the next
+// one is drawn, so a tall figure never sits in memory whole. ev[j] is the evidence of inputs.X's column j (evidence_of). Throws as explain_layout.
 void render_explanation_bands(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,
                               const std::vector<Evidence>& ev, const ExplainFigureOptions& opt, const Font& font,
-                              const std::function<void(const RgbImage&)>& sink);
+                              const std::function<void(RgbImage&)>& sink);
 
 // The same figure as one raster.
 RgbImage render_explanation(const SoftmaxModel& model, const ModelInfo& info, const ModelInputs& inputs,

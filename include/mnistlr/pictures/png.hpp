@@ -1,7 +1,9 @@
 // PNG output, the only PNG encoder: IHDR, one IDAT of zlib deflate over Up/Sub-filtered rows, IEND.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,8 +37,13 @@ public:
     // The next band: band.width == width, band.top == the rows handed over so far, and it must not
     // run past the picture's height. The band's pixels are copied; the raster can be reused at once.
     void add(const RgbImage& band);
+    // The same without the copy: the band's pixels are taken, and band.rgb is left holding a buffer
+    // of unspecified size and content (a used one when there is one), to be reset before drawing.
+    void take(RgbImage& band);
     // The PNG file bytes, once every row has been handed over (else throws Error).
     std::vector<std::uint8_t> finish();
+    // The same bytes handed to write(data, size) in order, piece by piece, without joining them.
+    void finish(const std::function<void(const std::uint8_t*, std::size_t)>& write);
 
 private:
     struct Impl;
