@@ -134,12 +134,25 @@ void render_explanation_bands(const SoftmaxModel& model, const ModelInfo& info, 
         band.width = g.width;
         band.top = row_top(i0);
         band.height = row_top(i1) - band.top;
-        band.reset(kGutterColour);
+        // The raster's old content is not cleared: the background is filled only where no tile goes
+        // (tiles are opaque and cover about three quarters of the figure), row by row below.
+        band.rgb.resize(3 * std::size_t(band.width) * std::size_t(band.height));
         for (int i = i0; i < i1; ++i) {
             const std::size_t j = static_cast<std::size_t>(i);
             const float* x = inputs.X.col(static_cast<Eigen::Index>(j)).data();
             const InputItem& item = inputs.items[j];
             const auto panels = explain_panels(ev[j], opt);
+            {  // this row's background: above and below its tiles, and between them
+                const int y0 = g.tile_y(i), y1 = y0 + g.tile_h;
+                band.fill_rect(0, row_top(i), g.width, y0 - row_top(i), kGutterColour);
+                int gap = 0;  // where the gap before the next tile starts
+                for (std::size_t q = 0; q < panels.size(); ++q) {
+                    band.fill_rect(gap, y0, g.tile_x(static_cast<int>(q)) - gap, g.tile_h, kGutterColour);
+                    gap = g.tile_x(static_cast<int>(q)) + g.tile_w;
+                }
+                band.fill_rect(gap, y0, g.width - gap, g.tile_h, kGutterColour);
+                band.fill_rect(0, y1, g.width, row_top(i + 1) - y1, kGutterColour);
+            }
             for (std::size_t qq = 0; qq < panels.size(); ++qq) {
                 const int q = static_cast<int>(qq);
                 const ExplainPanel& panel = panels[qq];

@@ -61,11 +61,20 @@ struct RgbImage {
         rgb[o + 2] = c.b;
     }
     // Fills the rectangle [x, x + w) x [y, y + h), clipped to the image.
+    // (One row is filled pixel by pixel, or by memset for a gray, and copied to the others.)
     void fill_rect(int x, int y, int w, int h, Rgb c) noexcept {
         const int x0 = x < 0 ? 0 : x, y0 = y < top ? top : y;
         const int x1 = x + w > width ? width : x + w, y1 = y + h > top + height ? top + height : y + h;
-        for (int yy = y0; yy < y1; ++yy)
-            for (int xx = x0; xx < x1; ++xx) set(xx, yy, c);
+        if (x0 >= x1 || y0 >= y1) return;
+        const auto first = rgb.begin() + static_cast<std::ptrdiff_t>(offset(x0, y0));
+        const auto span = static_cast<std::ptrdiff_t>(3 * (x1 - x0));
+        if (c.r == c.g && c.g == c.b) {
+            std::fill(first, first + span, c.r);
+        } else {
+            for (int xx = x0; xx < x1; ++xx) set(xx, y0, c);
+        }
+        for (int yy = y0 + 1; yy < y1; ++yy)
+            std::copy(first, first + span, rgb.begin() + static_cast<std::ptrdiff_t>(offset(x0, yy)));
     }
 };
 
