@@ -85,19 +85,19 @@ TEST(WeightsIo, truncated_file_is_refused) {
 
 TEST(WeightsIo, wrong_version_is_refused) {
     auto b = mnistlr::encode_weights(sample_model(), {});
-    put32(b, 8, 3);
+    put32(b, 8, 4);
     fix_crc(b);
-    EXPECT_NE(error_of(b).find("format version 3 is not supported (expected 1 or 2); re-run mnistlr train"),
+    EXPECT_NE(error_of(b).find("format version 4 is not supported (expected 1 or 3); re-run mnistlr train"),
               std::string::npos)
         << error_of(b);
 }
 
-TEST(WeightsIo, deskewed_model_is_version_2_and_round_trips) {
+TEST(WeightsIo, deskewed_model_is_version_3_and_round_trips) {
     mnistlr::ModelInfo info;
     info.settings = {{"lr", 0.5}};
     mnistlr::set_expects_deskewed(info, true);
     const auto b = mnistlr::encode_weights(sample_model(), info);
-    EXPECT_EQ(b[8], 2);
+    EXPECT_EQ(b[8], 3);
     const auto wf = mnistlr::decode_weights(b.data(), b.size(), "w");
     EXPECT_TRUE(mnistlr::expects_deskewed(wf.info));
     EXPECT_TRUE(mnistlr::training_record(wf.info).deskew);
@@ -121,18 +121,31 @@ TEST(WeightsIo, version_1_file_of_the_previous_format_still_loads) {
     EXPECT_EQ(wf.info.settings, info.settings);
 }
 
+TEST(WeightsIo, a_deskewed_model_of_the_shear_only_deskew_is_refused_with_the_reason) {
+    mnistlr::ModelInfo info;
+    mnistlr::set_expects_deskewed(info, true);
+    auto b = mnistlr::encode_weights(sample_model(), info);
+    EXPECT_EQ(b[8], 3);
+    EXPECT_TRUE(mnistlr::expects_deskewed(mnistlr::decode_weights(b.data(), b.size(), "w").info));
+    put32(b, 8, 2);  // what the development builds before the centring deskew wrote
+    fix_crc(b);
+    EXPECT_EQ(error_of(b), "w.bin: weights format version 2 is a deskewed model of an earlier development build, whose "
+                           "deskew did not centre the ink: this mnistlr would feed it other inputs than it was trained "
+                           "on; re-run mnistlr train to make a new one");
+}
+
 TEST(WeightsIo, preprocessing_that_disagrees_with_the_version_is_refused) {
     mnistlr::ModelInfo info;
     mnistlr::set_expects_deskewed(info, true);
-    auto v1 = mnistlr::encode_weights(sample_model(), info);  // version 2 ...
+    auto v1 = mnistlr::encode_weights(sample_model(), info);  // version 3 ...
     put32(v1, 8, 1);                                           // ... relabelled 1
     fix_crc(v1);
     EXPECT_EQ(error_of(v1), "w.bin: weights format version 1 cannot record deskewed inputs; re-run mnistlr train to "
                             "make a new one");
-    auto v2 = mnistlr::encode_weights(sample_model(), {});
-    put32(v2, 8, 2);
-    fix_crc(v2);
-    EXPECT_EQ(error_of(v2), "w.bin: weights format version 2 records no preprocessing; re-run mnistlr train to make a "
+    auto v3 = mnistlr::encode_weights(sample_model(), {});
+    put32(v3, 8, 3);
+    fix_crc(v3);
+    EXPECT_EQ(error_of(v3), "w.bin: weights format version 3 records no preprocessing; re-run mnistlr train to make a "
                             "new one");
     mnistlr::ModelInfo odd;
     odd.settings = {{"deskew", "yes"}};

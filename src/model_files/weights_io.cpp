@@ -86,6 +86,10 @@ WeightsFile decode_weights(const std::uint8_t* data, std::size_t size, const std
     if (std::memcmp(data, kMagic, 8) != 0)
         throw Error(name, "not an mnistlr weights file (bad magic; expected \"MNISTLRW\")");
     const std::uint32_t version = get32(data + 8);
+    if (version == kWeightsVersionShearOnly)
+        throw Error(name, "weights format version 2 is a deskewed model of an earlier development build, whose deskew "
+                          "did not centre the ink: this mnistlr would feed it other inputs than it was trained on" +
+                              std::string(kRetrain));
     if (version != kWeightsVersion && version != kWeightsVersionPreprocessed)
         throw Error(name, "weights format version " + std::to_string(version) + " is not supported (expected " +
                               std::to_string(kWeightsVersion) + " or " + std::to_string(kWeightsVersionPreprocessed) +
