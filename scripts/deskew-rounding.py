@@ -14,7 +14,7 @@ mnistlr implements (the same samples, before rounding).
      rounded test images.
 
 usage: scripts/deskew-rounding.py MNIST_DIR [--mnistlr BIN] [--seeds 0 1 2]
-Needs python3-numpy and python3-scipy (Debian). Takes about a minute.
+Needs python3-numpy and python3-scipy (Debian). Takes about ten seconds.
 """
 import argparse, json, os, subprocess, sys, tempfile
 

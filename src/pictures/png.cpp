@@ -65,6 +65,33 @@ uLong adler_of_up_row(std::size_t stride) {
     return ((3u * n) % 65521u) << 16 | 3u;
 }
 
+// Adler-32 (RFC 1950) of n bytes on their own (start value 1), read a word at a time with the
+// zero words skipped: after byte i (0-based) a gains d_i and b gains a, so over the whole run
+// a = 1 + sum d_i and b = n + sum (n - i) d_i, and a zero byte only adds the a it finds. The
+// filtered rows of a figure are mostly zeros, where zlib's adler32 reads every byte.
+// Exact for n below 2^24 (the sums stay below 2^64; longer rows go to zlib); adler32_combine
+// appends it.
+uLong adler_of_sparse(const std::uint8_t* p, std::size_t n) {
+    if (n >= (std::size_t{1} << 24)) return adler32(1L, p, static_cast<uInt>(n));  // rows of 5.5 M pixels
+    std::uint64_t a = 0, b = 0;  // sum d_i and sum (n - i) d_i
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        if (w == 0) continue;
+        for (std::size_t k = i; k < i + 8; ++k) {
+            a += p[k];
+            b += static_cast<std::uint64_t>(n - k) * p[k];
+        }
+    }
+    for (; i < n; ++i) {
+        a += p[i];
+        b += static_cast<std::uint64_t>(n - i) * p[i];
+    }
+    const uLong A = static_cast<uLong>((1 + a) % 65521u), B = static_cast<uLong>((n + b) % 65521u);
+    return B << 16 | A;
+}
+
 // One piece of the IDAT stream: consecutive rows of the picture, deflated on their own. The picture's
 // rows are cut into pieces, each deflated independently (so pieces can be made on several threads,
 // or while the next band is still being drawn) and the pieces joined into one zlib stream, as pigz
@@ -140,7 +167,16 @@ unsigned length_symbol(unsigned len) {  // 3 <= len <= 258 -> index into kLength
     return i;
 }
 
-void append_up_run(std::vector<std::uint8_t>& out, std::size_t stride, std::size_t rows, bool final_block) {
+// The bits of a hand-made block for rows of one stride, worked out once per stride: the block
+// header after BFINAL (codes and code lengths), one row, and the end-of-block code, each a list of
+// (bits, count) for BitWriter::put.
+struct UpRunCode {
+    std::size_t stride = 0;  // 0: not made yet
+    std::vector<std::pair<std::uint32_t, unsigned>> header, row;
+    std::pair<std::uint32_t, unsigned> end_of_block{0, 0};
+};
+
+UpRunCode make_up_run_code(std::size_t stride) {
     // The copies that make one row's stride - 1 zeros after its literal 0 (each 3..258 long), and
     // zeros too few for a copy, as literals.
     std::vector<unsigned> copies;
@@ -179,13 +215,14 @@ void append_up_run(std::vector<std::uint8_t>& out, std::size_t stride, std::size
     for (const unsigned s : {15u, 14u, 13u, 12u, 11u, 16u}) cl_lengths[s] = 5;
     const HuffmanCode cl = canonical_code(cl_lengths);
 
-    BitWriter bits(out);
-    bits.put(final_block ? 1 : 0, 1);
-    bits.put(2, 2);        // dynamic Huffman
-    bits.put(286 - 257, 5);  // HLIT
-    bits.put(2 - 1, 5);      // HDIST
-    bits.put(19 - 4, 4);     // HCLEN
-    for (const unsigned s : kOrder) bits.put(cl_lengths[s], 3);
+    UpRunCode code;
+    code.stride = stride;
+    auto& h = code.header;
+    h.emplace_back(2, 2);        // dynamic Huffman
+    h.emplace_back(286 - 257, 5);  // HLIT
+    h.emplace_back(2 - 1, 5);      // HDIST
+    h.emplace_back(19 - 4, 4);     // HCLEN
+    for (const unsigned s : kOrder) h.emplace_back(cl_lengths[s], 3);
     std::vector<std::uint8_t> all(lit_lengths);
     all.push_back(1);
     all.push_back(1);
@@ -193,29 +230,37 @@ void append_up_run(std::vector<std::uint8_t>& out, std::size_t stride, std::size
         std::size_t run = 1;
         while (all[i] == 0 && i + run < all.size() && all[i + run] == 0 && run < 138) ++run;
         if (all[i] == 0 && run >= 11) {
-            bits.put(cl.code[18], cl.length[18]);
-            bits.put(static_cast<std::uint32_t>(run - 11), 7);
+            h.emplace_back(cl.code[18], cl.length[18]);
+            h.emplace_back(static_cast<std::uint32_t>(run - 11), 7);
         } else if (all[i] == 0 && run >= 3) {
-            bits.put(cl.code[17], cl.length[17]);
-            bits.put(static_cast<std::uint32_t>(run - 3), 3);
+            h.emplace_back(cl.code[17], cl.length[17]);
+            h.emplace_back(static_cast<std::uint32_t>(run - 3), 3);
         } else {
             run = 1;
-            bits.put(cl.code[all[i]], cl.length[all[i]]);
+            h.emplace_back(cl.code[all[i]], cl.length[all[i]]);
         }
         i += run;
     }
-    const auto literal = [&](unsigned s) { bits.put(lit.code[s], lit.length[s]); };
-    for (std::size_t r = 0; r < rows; ++r) {
-        literal(2);
-        for (std::size_t z = 0; z < literal_zeros; ++z) literal(0);
-        for (const unsigned len : copies) {
-            const unsigned i = length_symbol(len);
-            literal(257 + i);
-            bits.put(len - kLengthBase[i], kLengthExtra[i]);
-            bits.put(0, 1);  // distance code 0: distance 1
-        }
+    const auto literal = [&](unsigned sym) { return std::pair<std::uint32_t, unsigned>(lit.code[sym], lit.length[sym]); };
+    code.row.push_back(literal(2));
+    for (std::size_t z = 0; z < literal_zeros; ++z) code.row.push_back(literal(0));
+    for (const unsigned len : copies) {
+        const unsigned i = length_symbol(len);
+        code.row.push_back(literal(257 + i));
+        code.row.emplace_back(len - kLengthBase[i], kLengthExtra[i]);
+        code.row.emplace_back(0, 1);  // distance code 0: distance 1
     }
-    literal(256);
+    code.end_of_block = literal(256);
+    return code;
+}
+
+void append_up_run(std::vector<std::uint8_t>& out, const UpRunCode& code, std::size_t rows, bool final_block) {
+    BitWriter bits(out);
+    bits.put(final_block ? 1 : 0, 1);
+    for (const auto& [b, n] : code.header) bits.put(b, n);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (const auto& [b, n] : code.row) bits.put(b, n);
+    bits.put(code.end_of_block.first, code.end_of_block.second);
     if (!final_block) {  // an empty stored block, so what follows starts on a byte boundary
         bits.put(0, 3);
         bits.align();
@@ -282,7 +327,8 @@ public:
                 return;
             }
             sync_zlib();
-            append_up_run(piece.bytes, stride, up_run, final_block);
+            if (up_code_.stride != stride) up_code_ = make_up_run_code(stride);
+            append_up_run(piece.bytes, up_code_, up_run, final_block);
             up_run = 0;
             if (fed && rc == Z_OK && deflateReset(&z_) != Z_OK) rc = Z_STREAM_ERROR;
             fed = false;
@@ -295,7 +341,7 @@ public:
                 continue;
             }
             if (up_run > 0) write_up_run(false);
-            adler = adler32(adler, line_.data(), static_cast<uInt>(line_bytes));
+            adler = adler32_combine(adler, adler_of_sparse(line_.data(), line_bytes), static_cast<z_off_t>(line_bytes));
             feed(line_.data());
         }
         if (up_run > 0 && last) {
@@ -321,6 +367,7 @@ private:
     // Runs of fewer Up rows go through zlib: a hand-made block costs ~40 bytes and zlib's history.
     static constexpr std::size_t kMinUpRun = 4;
     std::vector<std::uint8_t> line_, buffer_, up_line_;
+    UpRunCode up_code_;  // of the last stride seen
 };
 
 void check_size(int width, int height) {
