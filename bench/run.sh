@@ -100,7 +100,7 @@ def ratio(name):
              # what deskewing the 70 000 images costs the whole command (issue 15's <= 60 ms)
              "mnistlr train --recipe best (MNIST)": "mnistlr train --recipe best --no-deskew (MNIST)"}
     if name in extra and extra[name] in t:
-        return f"+{(t[name] - t[extra[name]]) * 1000:.0f} ms over `{extra[name]}`"
+        return f"{(t[name] - t[extra[name]]) * 1000:+.0f} ms over `{extra[name]}`"
     return ""
 for n, s, r in rows:
     rss = f"{int(r) / 1024:.0f} MiB" if r.isdigit() else "?"
