@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -222,4 +223,32 @@ TEST(ErrorGallery, refuses_what_it_cannot_draw) {
     const std::string big = testutil::error_of([&] { error_gallery_layout(28, 28, 10000, ErrorGalleryOptions{}); });
     EXPECT_NE(big.find("the image of 10000 mistakes would be"), std::string::npos) << big;
     EXPECT_NE(big.find("ask for fewer (--errors-count)"), std::string::npos) << big;
+}
+
+TEST(ErrorGallery, bands_are_the_grid_rows_and_need_no_clean_raster) {
+    // 13 mistakes: a grid of several rows; each band one row, top to bottom, the last with the
+    // caption. A sink that takes the pixels and leaves a dirty buffer (as PngStream::take does)
+    // gets the same picture as render_error_gallery.
+    const Split s = patterned_split(20, 28, 28, 10, 5);
+    std::vector<Mistake> list;
+    for (std::size_t i = 0; i < 13; ++i) list.push_back({i, 0, 1, 0.9f - 0.01f * static_cast<float>(i)});
+    ErrorGalleryOptions opt;
+    opt.images = 20;
+    opt.total_mistakes = 13;
+    const RgbImage whole = render_error_gallery(s, ModelInfo{}, list, opt, font());
+    const GalleryLayout g = error_gallery_layout(28, 28, list.size(), opt);
+    ASSERT_GT(g.grid_rows, 1);
+    std::vector<std::uint8_t> joined, dirty(777, 0x5a);
+    int bands = 0, next_top = 0;
+    render_error_gallery_bands(s, ModelInfo{}, list, opt, font(), [&](RgbImage& band) {
+        EXPECT_EQ(band.top, next_top);
+        EXPECT_EQ(band.width, whole.width);
+        next_top += band.height;
+        joined.insert(joined.end(), band.rgb.begin(), band.rgb.end());
+        std::swap(band.rgb, dirty);
+        ++bands;
+    });
+    EXPECT_EQ(bands, g.grid_rows);
+    EXPECT_EQ(next_top, whole.height);
+    EXPECT_TRUE(joined == whole.rgb);
 }

@@ -104,7 +104,8 @@ void print_tables(const EvalOptions& opt, const WeightsFile& wf, const Split& sp
 struct Figures {
     std::vector<Mistake> mistakes;  // with --errors: the most confident, in order
     std::size_t total_mistakes = 0;
-    RgbImage errors, confusion;     // empty when not asked for
+    int errors_width = 0, errors_height = 0;  // of the gallery, when asked for
+    RgbImage confusion;                        // empty when not asked for
 };
 
 nlohmann::json to_json(const EvalOptions& opt, const std::string& data_dir, const WeightsFile& wf, const Split& split,
@@ -154,8 +155,8 @@ nlohmann::json to_json(const EvalOptions& opt, const std::string& data_dir, cons
                             {"predicted_name", class_name(wf.info, e.predicted)},
                             {"probability", e.probability}});
         j["errors"] = {{"output", opt.errors},
-                       {"width", fig.errors.width},
-                       {"height", fig.errors.height},
+                       {"width", fig.errors_width},
+                       {"height", fig.errors_height},
                        {"mistakes", fig.total_mistakes},
                        {"shown", list}};
     }
@@ -282,9 +283,12 @@ int run_eval(const EvalOptions& opt) {
         fig.total_mistakes = count_mistakes(split, m.predicted);
         fig.mistakes = confident_mistakes(wf.model, split, m.predicted, opt.errors_count);
         go.total_mistakes = fig.total_mistakes;
-        fig.errors = render_error_gallery(split, wf.info, fig.mistakes, go, *font);
-        const auto png = encode_png(fig.errors);
-        errors_out->write(png.data(), png.size());
+        const GalleryLayout g = error_gallery_layout(split.rows, split.cols, fig.mistakes.size(), go);
+        fig.errors_width = g.width;
+        fig.errors_height = g.height;
+        PngStream png(g.width, g.height);  // drawn band by band while earlier bands are deflated
+        render_error_gallery_bands(split, wf.info, fig.mistakes, go, *font, [&png](RgbImage& band) { png.take(band); });
+        png.finish([errors_out](const std::uint8_t* d, std::size_t n) { errors_out->write(d, n); });
     }
     if (confusion_out) {
         const auto png = confusion_png.get();
@@ -298,7 +302,7 @@ int run_eval(const EvalOptions& opt) {
         print_tables(opt, wf, split, m);
         if (errors_out)
             std::printf("\n%zu of %zu mistakes -> %s (%d x %d)\n", fig.mistakes.size(), fig.total_mistakes,
-                        printable(opt.errors).c_str(), fig.errors.width, fig.errors.height);
+                        printable(opt.errors).c_str(), fig.errors_width, fig.errors_height);
         if (confusion_out)
             std::printf("%sconfusion matrix (normalize %s) -> %s (%d x %d)\n", errors_out ? "" : "\n",
                         opt.normalize.c_str(), printable(opt.confusion).c_str(), fig.confusion.width,

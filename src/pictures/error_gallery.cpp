@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "mnistlr/error.hpp"
 #include "mnistlr/pictures/explain_figure.hpp"
@@ -69,23 +70,14 @@ GalleryLayout error_gallery_layout(std::uint32_t rows, std::uint32_t cols, std::
     return g;
 }
 
-RgbImage render_error_gallery(const Split& split, const ModelInfo& info, const std::vector<Mistake>& mistakes,
-                              const ErrorGalleryOptions& opt, const Font& font) {
+void render_error_gallery_bands(const Split& split, const ModelInfo& info, const std::vector<Mistake>& mistakes,
+                                const ErrorGalleryOptions& opt, const Font& font,
+                                const std::function<void(RgbImage&)>& sink) {
     for (const Mistake& m : mistakes)
         if (m.index >= split.count)
             throw Error(split.images_path, "mistake at index " + std::to_string(m.index) + " is not an image of the split (" +
                                                std::to_string(split.count) + " images)");
     const GalleryLayout g = error_gallery_layout(split.rows, split.cols, mistakes.size(), opt);
-    RgbImage img(g.width, g.height, kGutterColour);
-
-    // Tiles: the stored bytes as the model sees them, x = byte / 255.
-    const std::size_t P = split.pixels_per_image();
-    std::vector<float> x(P);
-    for (std::size_t i = 0; i < mistakes.size(); ++i) {
-        const std::uint8_t* px = split.image(mistakes[i].index);
-        for (std::size_t p = 0; p < P; ++p) x[p] = static_cast<float>(px[p]) / 255.0f;
-        draw_input_tile(img, x.data(), split.rows, split.cols, opt.scale, g.tile_x(i), g.tile_y(i));
-    }
 
     // Titles: one name size for all tiles, the largest that fits the widest (down to 70 %).
     const float title_w = static_cast<float>(g.panel_w + kGutter - 6);
@@ -96,39 +88,74 @@ RgbImage render_error_gallery(const Split& split, const ModelInfo& info, const s
         const float w = font.text_width(titles.back(), kGalleryNamePx);
         if (w > title_w) name_px = std::min(name_px, std::max(0.7f * kGalleryNamePx, kGalleryNamePx * title_w / w));
     }
-    for (std::size_t i = 0; i < mistakes.size(); ++i) {
-        const float cx = static_cast<float>(g.tile_x(i)) + static_cast<float>(g.tile_w) / 2.0f;
-        const int top = g.tile_y(i) - kGalleryTitleBand;
-        const int name_base = top + static_cast<int>(std::lround(6 + font.ascent(kGalleryNamePx)));
-        const int num_base = name_base + static_cast<int>(std::lround(font.descent(kGalleryNamePx) + 4 +
-                                                                      font.ascent(kGalleryNumbersPx)));
-        font.draw(img, font.elide(titles[i], name_px, title_w), cx, name_base, name_px, kTextColour, Align::center);
-        font.draw(img, font.elide(mistake_subtitle(mistakes[i], opt.split_name), kGalleryNumbersPx, title_w), cx,
-                  num_base, kGalleryNumbersPx, kTextColour, Align::center);
-    }
 
-    // The caption: what these are, and how to read a title.
-    std::string line1, line2;
-    const std::string of_images = count_of(opt.images, "image", "images");
-    if (mistakes.empty()) {
-        line1 = "No mistakes: all " + of_images + " of the " + opt.split_name + " split are classified correctly";
-    } else {
-        line1 = (mistakes.size() == opt.total_mistakes
-                     ? "All " + count_of(opt.total_mistakes, "mistake", "mistakes")
-                     : "The " + std::to_string(mistakes.size()) + " most confident of " +
-                           count_of(opt.total_mistakes, "mistake", "mistakes")) +
-                " on the " + opt.split_name + " split (" + of_images + "), most confident first";
-        line2 = "true \u2192 predicted;  p: the probability given to the predicted class;  " + opt.split_name +
-                "[i]: explain --index i";
+    // Band i holds grid row i: its title band, tiles and the gutter below; the first band starts at
+    // the top gutter, the last one ends with the caption (with no mistakes, one band: the caption).
+    const int row_h = kGalleryTitleBand + g.tile_h + kGutter;
+    const int R = g.grid_rows;
+    const auto row_top = [&](int i) { return i == 0 ? 0 : i == R ? g.height : kGutter + i * row_h; };
+    const std::size_t C = std::size_t(std::max(g.grid_cols, 1));
+    const std::size_t P = split.pixels_per_image();
+    std::vector<float> x(P);
+    RgbImage band;
+    for (int i = 0; i < std::max(R, 1); ++i) {
+        band.width = g.width;
+        band.top = row_top(i);
+        band.height = (R == 0 ? g.height : row_top(i + 1)) - band.top;
+        band.reset(kGutterColour);
+        const std::size_t first = std::size_t(i) * C, last = std::min(mistakes.size(), first + C);
+        for (std::size_t t = first; t < last; ++t) {  // tiles: the stored bytes as the model sees them, x = byte / 255
+            const std::uint8_t* px = split.image(mistakes[t].index);
+            for (std::size_t p = 0; p < P; ++p) x[p] = static_cast<float>(px[p]) / 255.0f;
+            draw_input_tile(band, x.data(), split.rows, split.cols, opt.scale, g.tile_x(t), g.tile_y(t));
+        }
+        for (std::size_t t = first; t < last; ++t) {  // then their titles, drawn over what is there
+            const float cx = static_cast<float>(g.tile_x(t)) + static_cast<float>(g.tile_w) / 2.0f;
+            const int top = g.tile_y(t) - kGalleryTitleBand;
+            const int name_base = top + static_cast<int>(std::lround(6 + font.ascent(kGalleryNamePx)));
+            const int num_base = name_base + static_cast<int>(std::lround(font.descent(kGalleryNamePx) + 4 +
+                                                                          font.ascent(kGalleryNumbersPx)));
+            font.draw(band, font.elide(titles[t], name_px, title_w), cx, name_base, name_px, kTextColour, Align::center);
+            font.draw(band, font.elide(mistake_subtitle(mistakes[t], opt.split_name), kGalleryNumbersPx, title_w), cx,
+                      num_base, kGalleryNumbersPx, kTextColour, Align::center);
+        }
+        if (i == std::max(R, 1) - 1) {
+            // The caption: what these are, and how to read a title.
+            std::string line1, line2;
+            const std::string of_images = count_of(opt.images, "image", "images");
+            if (mistakes.empty()) {
+                line1 = "No mistakes: all " + of_images + " of the " + opt.split_name + " split are classified correctly";
+            } else {
+                line1 = (mistakes.size() == opt.total_mistakes
+                             ? "All " + count_of(opt.total_mistakes, "mistake", "mistakes")
+                             : "The " + std::to_string(mistakes.size()) + " most confident of " +
+                                   count_of(opt.total_mistakes, "mistake", "mistakes")) +
+                        " on the " + opt.split_name + " split (" + of_images + "), most confident first";
+                line2 = "true \u2192 predicted;  p: the probability given to the predicted class;  " + opt.split_name +
+                        "[i]: explain --index i";
+            }
+            const int band_top = g.height - kGalleryCaptionBand;
+            const float max_w = static_cast<float>(g.width - 2 * kGutter);
+            const float ccx = static_cast<float>(g.width) / 2.0f;
+            const int base1 = band_top + static_cast<int>(std::lround(4 + font.ascent(kGalleryCaptionPx)));
+            draw_fitted(band, font, line1, ccx, base1, kGalleryCaptionPx, max_w);
+            if (!line2.empty())
+                draw_fitted(band, font, line2, ccx,
+                            base1 + static_cast<int>(std::lround(font.line_height(kGalleryCaptionPx))) + 2,
+                            kGalleryCaptionPx, max_w);
+        }
+        sink(band);
     }
-    const int band_top = g.height - kGalleryCaptionBand;
-    const float max_w = static_cast<float>(g.width - 2 * kGutter);
-    const float cx = static_cast<float>(g.width) / 2.0f;
-    const int base1 = band_top + static_cast<int>(std::lround(4 + font.ascent(kGalleryCaptionPx)));
-    draw_fitted(img, font, line1, cx, base1, kGalleryCaptionPx, max_w);
-    if (!line2.empty())
-        draw_fitted(img, font, line2, cx, base1 + static_cast<int>(std::lround(font.line_height(kGalleryCaptionPx))) + 2,
-                    kGalleryCaptionPx, max_w);
+}
+
+RgbImage render_error_gallery(const Split& split, const ModelInfo& info, const std::vector<Mistake>& mistakes,
+                              const ErrorGalleryOptions& opt, const Font& font) {
+    RgbImage img;
+    render_error_gallery_bands(split, info, mistakes, opt, font, [&](RgbImage& band) {
+        img.width = band.width;
+        img.rgb.insert(img.rgb.end(), band.rgb.begin(), band.rgb.end());
+        img.height += band.height;
+    });
     return img;
 }
 

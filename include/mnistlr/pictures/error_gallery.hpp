@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,12 @@ GalleryLayout error_gallery_layout(std::uint32_t rows, std::uint32_t cols, std::
 // and Error when a mistake's index is not an image of the split.
 RgbImage render_error_gallery(const Split& split, const ModelInfo& info, const std::vector<Mistake>& mistakes,
                               const ErrorGalleryOptions& opt, const Font& font);
+// The same picture band by band (one band per grid row, the last with the caption), each handed to
+// `sink` once drawn; the sink may take the pixels (PngStream::take). Only a few rows of tiles are in
+// memory at a time: eval streams the gallery into its PNG this way.
+void render_error_gallery_bands(const Split& split, const ModelInfo& info, const std::vector<Mistake>& mistakes,
+                                const ErrorGalleryOptions& opt, const Font& font,
+                                const std::function<void(RgbImage&)>& sink);
 
 // A tile's two title lines: "7 → 2" and "p = 0.987   test[1234]".
 std::string mistake_title(const ModelInfo& info, const Mistake& m);
