@@ -455,8 +455,9 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img) {
     return out;
 }
 
-// PngStream: the caller's thread copies each band into a free buffer and queues it; `threads` workers,
-// each with its own Deflater, take bands in order of arrival and deflate them into their piece.
+// PngStream: the caller's thread hands each band over (take: its buffer moves; add: a copy) and
+// queues it; the workers, each with its own Deflater, take bands in order of arrival and deflate
+// them into their piece.
 struct PngStream::Impl {
     struct Job {
         std::vector<std::uint8_t> rows, above;  // the band's rows and the picture row above them
