@@ -163,7 +163,7 @@ Shear shear_from_sums(const std::uint64_t m[5]) {
 // Deskews many uint8 images of one size. The moments are dot products of the whole image with
 // per-pixel weight tables (r, c, r^2, r c), one flat loop that vectorises, in 32 bits when no sum
 // can overflow them (every frame up to 84 x 84, so MNIST's 28 x 28): the same exact integers as
-// row_moments, which is the fallback for larger frames.
+// deskew_shear's per-row sums, which are the fallback for larger frames.
 class Deskewer {
 public:
     Deskewer(std::uint32_t rows, std::uint32_t cols) : rows_(rows), cols_(cols), scratch_(std::size_t{rows} * cols) {
@@ -184,11 +184,8 @@ public:
     }
 
     Shear shear(const std::uint8_t* __restrict image) const {
+        if (wr_.empty()) return deskew_shear(image, rows_, cols_);  // the per-row sums
         std::uint64_t m[5] = {0, 0, 0, 0, 0};
-        if (wr_.empty()) {
-            row_moments<std::uint64_t>(image, rows_, cols_, m);
-            return shear_from_sums(m);
-        }
         const std::uint32_t* __restrict wr = wr_.data();
         const std::uint32_t* __restrict wc = wc_.data();
         const std::uint32_t* __restrict wrr = wrr_.data();
