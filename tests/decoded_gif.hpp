@@ -25,7 +25,7 @@ struct DecodedGif {
         mnistlr::RgbImage img;
         img.width = w;
         img.height = h;
-        img.rgb = frames[f];
+        img.rgb.assign(frames[f].begin(), frames[f].end());
         return img;
     }
 };

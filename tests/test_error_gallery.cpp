@@ -238,7 +238,7 @@ TEST(ErrorGallery, bands_are_the_grid_rows_and_need_no_clean_raster) {
     const RgbImage whole = render_error_gallery(s, ModelInfo{}, list, opt, font());
     const GalleryLayout g = error_gallery_layout(28, 28, list.size(), opt);
     ASSERT_GT(g.grid_rows, 1);
-    std::vector<std::uint8_t> joined, dirty(777, 0x5a);
+    PageBytes joined, dirty(777, 0x5a);
     int bands = 0, next_top = 0;
     render_error_gallery_bands(s, ModelInfo{}, list, opt, font(), [&](RgbImage& band) {
         EXPECT_EQ(band.top, next_top);

@@ -216,7 +216,7 @@ TEST(ExplainFigure, bands_of_one_row_give_the_pixels_of_one_band) {
     // PngStream::take does): the bands are the same.
     RgbImage taken;
     taken.width = whole.width;
-    std::vector<std::uint8_t> used(12345, 0x55);
+    PageBytes used(12345, 0x55);
     render_explanation_bands(m, ModelInfo{}, in, ev, opt, font(), [&](RgbImage& band) {
         taken.rgb.insert(taken.rgb.end(), band.rgb.begin(), band.rgb.end());
         taken.height += band.height;

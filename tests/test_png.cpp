@@ -21,7 +21,7 @@ namespace {
 
 struct Decoded {
     int w = 0, h = 0, channels = 0;
-    std::vector<std::uint8_t> rgb;
+    PageBytes rgb;
 };
 
 Decoded decode(const std::vector<std::uint8_t>& png) {
@@ -34,7 +34,7 @@ Decoded decode(const std::vector<std::uint8_t>& png) {
     return d;
 }
 
-std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes) {
+std::uint64_t fnv1a(const PageBytes& bytes) {
     std::uint64_t h = 1469598103934665603ull;
     for (std::uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
     return h;

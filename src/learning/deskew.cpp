@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <thread>
 #include <vector>
 
-#include <sys/mman.h>
+#include "mnistlr/data/page_memory.hpp"
 
 namespace mnistlr {
 namespace {
@@ -275,15 +273,11 @@ void deskew_image(const float* src, std::uint32_t rows, std::uint32_t cols, floa
 
 void deskew_split(Split& split, unsigned threads) {
     const std::size_t P = split.pixels_per_image(), n = split.count, bytes = n * P;
-    // The output is not zero-filled (every byte is written below) and, where the kernel allows,
-    // lies on transparent huge pages: 2 MiB pages take 1/512 of the first-touch page faults. The
-    // zero-fill and the faults of a std::vector cost as much as the deskew itself (55 MB for MNIST).
-    constexpr std::size_t kHuge = std::size_t{2} << 20;
-    const std::size_t capacity = std::max(kHuge, (bytes + kHuge - 1) / kHuge * kHuge);
-    void* raw = std::aligned_alloc(kHuge, capacity);
-    if (!raw) throw std::bad_alloc();
-    std::shared_ptr<std::uint8_t> out(static_cast<std::uint8_t*>(raw), [](std::uint8_t* p) { std::free(p); });
-    if (bytes >= kHuge) ::madvise(raw, capacity, MADV_HUGEPAGE);  // advice only: its failure changes nothing
+    // The output is not zero-filled (every byte is written below) and lies on huge pages where the
+    // kernel allows (page_memory.hpp): the zero-fill and the 4 KiB first-touch faults of a std::vector
+    // cost as much as the deskew itself (55 MB for MNIST).
+    std::shared_ptr<std::uint8_t> out(static_cast<std::uint8_t*>(allocate_pages(bytes)),
+                                      [](std::uint8_t* p) { release_pages(p); });
     const unsigned T = std::max(1u, threads ? threads : std::min(2u, std::thread::hardware_concurrency()));
     const auto run = [&](std::size_t first, std::size_t last) {  // one Deskewer per thread
         deskew_images(split.image(first), last - first, split.rows, split.cols, out.get() + first * P);

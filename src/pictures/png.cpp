@@ -460,7 +460,8 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img) {
 // them into their piece.
 struct PngStream::Impl {
     struct Job {
-        std::vector<std::uint8_t> rows, above;  // the band's rows and the picture row above them
+        PageBytes rows;                  // the band's rows (the caller's raster)
+        std::vector<std::uint8_t> above;  // the picture row above them
         std::size_t n = 0, index = 0;
         bool last = false;
     };
@@ -472,7 +473,7 @@ struct PngStream::Impl {
     std::mutex m;
     std::condition_variable cv;
     std::deque<Job> queue;                          // bands waiting for a worker
-    std::vector<std::vector<std::uint8_t>> spare;   // buffers to reuse: no fresh pages per band
+    std::vector<PageBytes> spare;                   // buffers to reuse: no fresh pages per band
     std::deque<Piece> pieces;                       // one per band, in picture order (stable addresses)
     std::size_t in_flight = 0;                      // queued or being deflated
     bool closing = false;

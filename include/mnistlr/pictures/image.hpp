@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "mnistlr/data/page_memory.hpp"
+
 namespace mnistlr {
 
 struct Rgb {
@@ -25,7 +27,7 @@ struct RgbImage {
     int width = 0;
     int height = 0;
     int top = 0;                    // the picture row held in the raster's first row
-    std::vector<std::uint8_t> rgb;  // 3 * width * height bytes
+    PageBytes rgb;  // 3 * width * height bytes; a large raster lies on huge pages (page_memory.hpp)
 
     RgbImage() = default;
     RgbImage(int w, int h, Rgb fill, int first_row = 0) : width(w), height(h), top(first_row) { reset(fill); }
