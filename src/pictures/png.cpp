@@ -101,11 +101,15 @@ uLong adler_of_sparse(const std::uint8_t* p, std::size_t n) {
 // combined, are ours. A piece never refers back into the one before, which costs a little size.
 // Where the cuts fall depends on the picture alone (for a stream: on the bands its caller draws), so
 // the bytes are the same on every machine.
+// A piece's bytes are a span of its Deflater's output buffer (one per worker, on huge pages where
+// large: page_memory.hpp), not a vector of their own, so they do not each grow in fresh pages.
 struct Piece {
-    std::vector<std::uint8_t> bytes;
+    const PageBytes* arena = nullptr;  // the deflated bytes are (*arena)[offset, offset + size)
+    std::size_t offset = 0, size = 0;
     uLong adler = 1;          // of the filtered bytes of this piece alone
     std::size_t length = 0;   // filtered bytes
     int code = Z_OK;
+    const std::uint8_t* data() const { return arena->data() + offset; }  // once the arena is complete
 };
 
 // Deflate (RFC 1951) written by hand for a run of Up rows, the byte 2 and `stride` zeros each: deflate's
@@ -114,7 +118,7 @@ struct Piece {
 // other zeros (lengths of up to 258), about 4 bytes a row; the block refers to nothing before it.
 class BitWriter {
 public:
-    explicit BitWriter(std::vector<std::uint8_t>& out) : out_(out) {}
+    explicit BitWriter(PageBytes& out) : out_(out) {}
     void put(std::uint32_t bits, unsigned n) {  // the n low bits of `bits`, least significant first
         acc_ |= std::uint64_t(bits) << count_;
         count_ += n;
@@ -129,7 +133,7 @@ public:
     }
 
 private:
-    std::vector<std::uint8_t>& out_;
+    PageBytes& out_;
     std::uint64_t acc_ = 0;
     unsigned count_ = 0;
 };
@@ -254,7 +258,7 @@ UpRunCode make_up_run_code(std::size_t stride) {
     return code;
 }
 
-void append_up_run(std::vector<std::uint8_t>& out, const UpRunCode& code, std::size_t rows, bool final_block) {
+void append_up_run(PageBytes& out, const UpRunCode& code, std::size_t rows, bool final_block) {
     BitWriter bits(out);
     bits.put(final_block ? 1 : 0, 1);
     for (const auto& [b, n] : code.header) bits.put(b, n);
@@ -270,10 +274,14 @@ void append_up_run(std::vector<std::uint8_t>& out, const UpRunCode& code, std::s
     bits.align();
 }
 
-// A zlib deflate state kept for many pieces (deflateReset, not a fresh allocation per piece).
+// A zlib deflate state kept for many pieces (deflateReset, not a fresh allocation per piece), which
+// appends the pieces it makes to `out`. For a large picture (`raw_bytes` unfiltered) the buffer
+// starts at kHugeFrom, on huge pages: grown from small, each doubling would be fresh 4 KiB pages
+// (explain's 100-image figure: 1036 -> 581 page faults).
 class Deflater {
 public:
-    Deflater() {
+    Deflater(PageBytes& out, std::size_t raw_bytes) : out_(out) {
+        if (raw_bytes >= kHugePage) out_.reserve(kHugeFrom);
         // Speed over size: zlib's fastest level, raw deflate, 32 KiB window.
         if (deflateInit2(&z_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) code_ = Z_MEM_ERROR;
     }
@@ -288,6 +296,8 @@ public:
     void run(const std::uint8_t* rows, std::size_t n, std::size_t stride, const std::uint8_t* above, bool last,
              Piece& piece) {
         piece = Piece{};
+        piece.arena = &out_;
+        piece.offset = out_.size();
         if (code_ != Z_OK || deflateReset(&z_) != Z_OK) {
             piece.code = Z_MEM_ERROR;
             return;
@@ -299,7 +309,7 @@ public:
             z_.next_out = buffer_.data();
             z_.avail_out = static_cast<uInt>(buffer_.size());
             const int rc = deflate(&z_, flush);
-            piece.bytes.insert(piece.bytes.end(), buffer_.data(), buffer_.data() + (buffer_.size() - z_.avail_out));
+            out_.insert(out_.end(), buffer_.data(), buffer_.data() + (buffer_.size() - z_.avail_out));
             return rc;
         };
         const uLong up_adler = adler_of_up_row(stride);
@@ -328,7 +338,7 @@ public:
             }
             sync_zlib();
             if (up_code_.stride != stride) up_code_ = make_up_run_code(stride);
-            append_up_run(piece.bytes, up_code_, up_run, final_block);
+            append_up_run(out_, up_code_, up_run, final_block);
             up_run = 0;
             if (fed && rc == Z_OK && deflateReset(&z_) != Z_OK) rc = Z_STREAM_ERROR;
             fed = false;
@@ -357,11 +367,13 @@ public:
                 piece.code = rc == Z_OK || rc == Z_BUF_ERROR ? Z_OK : rc;
             }
         }
+        piece.size = out_.size() - piece.offset;
         piece.adler = adler;
         piece.length = n * line_bytes;
     }
 
 private:
+    PageBytes& out_;
     z_stream z_{};
     int code_ = Z_OK;
     // Runs of fewer Up rows go through zlib: a hand-made block costs ~40 bytes and zlib's history.
@@ -394,7 +406,7 @@ void png_emit_idat(const std::vector<Piece>& pieces, Write write) {
     for (const Piece& p : pieces)
         if (p.code != Z_OK) throw Error("PNG encoding failed: zlib error " + std::to_string(p.code));
     std::size_t data = 2 + 4;  // zlib header and Adler-32 trailer
-    for (const Piece& p : pieces) data += p.bytes.size();
+    for (const Piece& p : pieces) data += p.size;
     if (data > 0x7fffffffu) throw Error("image too large for the PNG encoder");
     std::vector<std::uint8_t> head;
     put_u32be(head, static_cast<std::uint32_t>(data));
@@ -403,8 +415,8 @@ void png_emit_idat(const std::vector<Piece>& pieces, Write write) {
     write(head.data(), head.size());
     uLong adler = adler32(0L, Z_NULL, 0);
     for (const Piece& p : pieces) {
-        crc = crc32(crc, p.bytes.data(), static_cast<uInt>(p.bytes.size()));
-        write(p.bytes.data(), p.bytes.size());
+        crc = crc32(crc, p.data(), static_cast<uInt>(p.size));
+        write(p.data(), p.size);
         adler = adler32_combine(adler, p.adler, static_cast<z_off_t>(p.length));
     }
     std::vector<std::uint8_t> tail;
@@ -418,7 +430,7 @@ void png_emit_idat(const std::vector<Piece>& pieces, Write write) {
 
 void png_finish(std::vector<std::uint8_t>& out, const std::vector<Piece>& pieces) {
     std::size_t total = 0;
-    for (const Piece& p : pieces) total += p.bytes.size();
+    for (const Piece& p : pieces) total += p.size;
     out.reserve(out.size() + total + 32);
     png_emit_idat(pieces, [&](const std::uint8_t* d, std::size_t n) { out.insert(out.end(), d, d + n); });
 }
@@ -438,9 +450,10 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img) {
     const std::size_t bands = std::clamp<std::size_t>((stride + 1) * rows >> 20, 1, rows);
     std::vector<Piece> pieces(bands);
     const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(bands, encoder_threads()));
+    std::vector<PageBytes> arenas(threads);  // one output buffer per thread
     std::atomic<std::size_t> next{0};
-    const auto work = [&] {
-        Deflater d;
+    const auto work = [&](unsigned t) {
+        Deflater d(arenas[t], stride * rows);
         for (std::size_t band; (band = next.fetch_add(1)) < bands;) {
             const std::size_t y0 = rows * band / bands, y1 = rows * (band + 1) / bands;
             const std::uint8_t* first_row = img.rgb.data() + stride * y0;
@@ -448,8 +461,8 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img) {
         }
     };
     std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work, t);
+    work(0);
     for (auto& t : helpers) t.join();
     png_finish(out, pieces);
     return out;
@@ -475,12 +488,13 @@ struct PngStream::Impl {
     std::deque<Job> queue;                          // bands waiting for a worker
     std::vector<PageBytes> spare;                   // buffers to reuse: no fresh pages per band
     std::deque<Piece> pieces;                       // one per band, in picture order (stable addresses)
+    std::vector<PageBytes> arenas;                  // one per worker: the deflated bytes of its pieces
     std::size_t in_flight = 0;                      // queued or being deflated
     bool closing = false;
     std::vector<std::thread> workers;
 
-    void work() {
-        Deflater d;
+    void work(PageBytes& arena) {
+        Deflater d(arena, stride * std::size_t(height));
         std::unique_lock<std::mutex> lock(m);
         for (;;) {
             cv.wait(lock, [&] { return closing || !queue.empty(); });
@@ -514,7 +528,9 @@ PngStream::PngStream(int width, int height) : impl_(std::make_unique<Impl>()) {
     impl_->width = width;
     impl_->height = height;
     impl_->stride = 3 * std::size_t(width);
-    for (unsigned t = 0; t < encoder_threads(); ++t) impl_->workers.emplace_back([s = impl_.get()] { s->work(); });
+    impl_->arenas.resize(encoder_threads());  // before the workers start: the vector never moves
+    for (unsigned t = 0; t < encoder_threads(); ++t)
+        impl_->workers.emplace_back([s = impl_.get(), t] { s->work(s->arenas[t]); });
 }
 
 PngStream::~PngStream() { impl_->stop(); }
